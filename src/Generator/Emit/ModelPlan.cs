@@ -1,0 +1,104 @@
+using System.Collections.Generic;
+using System.Linq;
+using ModelGen.Generator.Helpers;
+
+namespace ModelGen.Generator.Emit;
+
+/// <summary>A parameter tensor: its PyTorch name, the C# member that views it, shape, arena offset and initialiser.</summary>
+internal sealed record ParameterSlot(string TorchName, string Member, int[] Shape, int Offset, string Init)
+{
+    public int Length => Shape.Aggregate(1, (a, b) => a * b);
+
+    public string ShapeText => "(" + string.Join(", ", Shape) + ")";
+}
+
+/// <summary>An activation-sized buffer: <see cref="PerRow"/> floats for each of the batch's rows.</summary>
+internal sealed record BufferSlot(string Member, int PerRow, string ShapeText, int Offset);
+
+/// <summary>
+/// A value flowing between layers: which buffer holds it, its per-row shape, and which buffer holds its gradient.
+/// The model input needs no gradient (<see cref="NeedsGrad"/> false): a layer that reads it skips its input
+/// gradient where it can, and a norm, whose kernel writes one regardless, writes it to a scratch buffer.
+/// </summary>
+internal sealed record Tensor(string Value, int[] Shape, string? Grad, bool NeedsGrad = true)
+{
+    public int PerRow => Shape.Aggregate(1, (a, b) => a * b);
+
+    public int Last => Shape[Shape.Length - 1];
+
+    /// <summary>How many vectors of the last dimension a call holds: <c>rows</c> or <c>rows * T</c>.</summary>
+    public string Rows => Shape.Length == 1 ? "rows" : $"rows * {Literal.Int(PerRow / Last)}";
+
+    /// <summary>The number of floats a call holds: <c>rows * 256</c>.</summary>
+    public string Count => $"rows * {Literal.Int(PerRow)}";
+
+    public string ShapeText => "(rows, " + string.Join(", ", Shape) + ")";
+
+    /// <summary>The value sliced to the rows of this call, for element-wise kernels.</summary>
+    public string ValueSlice => $"{Value}[..({Count})]";
+
+    public string GradSlice => $"{Grad}[..({Count})]";
+}
+
+/// <summary>
+/// Everything the emitter lays out for one model: the parameter arena, the activation arena (values saved for
+/// backward), the activation-gradient arena, and the operations in forward order.
+/// </summary>
+internal sealed class ModelPlan
+{
+    public List<ParameterSlot> Parameters { get; } = new();
+
+    public List<BufferSlot> Activations { get; } = new();
+
+    public List<BufferSlot> ActivationGradients { get; } = new();
+
+    public int ParameterCount { get; private set; }
+
+    public int ActivationsPerRow { get; private set; }
+
+    public int GradientsPerRow { get; private set; }
+
+    public ParameterSlot AddParameter(string torchName, int[] shape, string init)
+    {
+        var slot = new ParameterSlot(torchName, Member(torchName), shape, ParameterCount, init);
+        Parameters.Add(slot);
+        ParameterCount += slot.Length;
+        return slot;
+    }
+
+    /// <summary>A saved per-row buffer (for example LayerNorm's mean): <paramref name="perRow"/> floats per batch row.</summary>
+    public BufferSlot AddBuffer(string member, int perRow, string shapeText)
+    {
+        var slot = new BufferSlot(member, perRow, shapeText, ActivationsPerRow);
+        Activations.Add(slot);
+        ActivationsPerRow += perRow;
+        return slot;
+    }
+
+    /// <summary>A new layer output with its own value and gradient buffers.</summary>
+    public Tensor AddTensor(string torchName, int[] shape)
+    {
+        string member = Member(torchName);
+        var value = AddBuffer(member, shape.Aggregate(1, (a, b) => a * b), ShapeText(shape));
+        var grad = new BufferSlot("d_" + member, value.PerRow, value.ShapeText, GradientsPerRow);
+        ActivationGradients.Add(grad);
+        GradientsPerRow += grad.PerRow;
+        return new Tensor(value.Member, shape, grad.Member);
+    }
+
+    /// <summary>A new layer output whose gradient shares an existing buffer (a residual sum and its block's output).</summary>
+    public Tensor AddTensorSharingGrad(string torchName, int[] shape, string? grad)
+    {
+        var value = AddBuffer(Member(torchName), shape.Aggregate(1, (a, b) => a * b), ShapeText(shape));
+        return new Tensor(value.Member, shape, grad);
+    }
+
+    /// <summary>The per-row shape without its last dimension, (1) when there is none: the shape of per-vector statistics.</summary>
+    public static int[] Leading(int[] shape) => shape.Length == 1 ? new[] { 1 } : shape.Take(shape.Length - 1).ToArray();
+
+    public static int[] Append(int[] shape, int last) => shape.Concat(new[] { last }).ToArray();
+
+    public static string Member(string torchName) => torchName.Replace('.', '_');
+
+    public static string ShapeText(int[] shape) => "(B, " + string.Join(", ", shape) + ")";
+}

@@ -1,0 +1,63 @@
+using System.Collections.Generic;
+using ModelGen.Generator.Helpers;
+
+namespace ModelGen.Generator.Emit;
+
+/// <summary>
+/// One step of the forward pass and its derivative rule. The model emitter writes every op's forward in order, then
+/// every op's backward in exact reverse order; a composite op (MLP, Residual, …) does the same for its children.
+/// </summary>
+internal abstract class Op
+{
+    public const string Kernels = "global::ModelGen.Kernels";
+
+    public const string TensorPrimitives = "global::System.Numerics.Tensors.TensorPrimitives";
+
+    public abstract void EmitForward(IndentedTextWriter writer);
+
+    public abstract void EmitBackward(IndentedTextWriter writer);
+}
+
+/// <summary>The result of lowering one declared layer: its op, the tensor it produces, and its runtime module.</summary>
+internal sealed record Lowered(Op Op, Tensor Output, string Module)
+{
+    /// <summary>A module holding others, one child per line: <c>new global::ModelGen.Mlp("body", [ … ])</c>.</summary>
+    public static string Container(string type, string name, IEnumerable<string> children)
+    {
+        var lines = new List<string> { $"new global::ModelGen.{type}(\"{name}\",", "[" };
+        foreach (var child in children)
+        {
+            var childLines = child.Split('\n');
+            for (int i = 0; i < childLines.Length; i++)
+                lines.Add("    " + childLines[i] + (i == childLines.Length - 1 ? "," : ""));
+        }
+        lines.Add("])");
+        return string.Join("\n", lines);
+    }
+}
+
+/// <summary>Children in order; backward visits them reversed.</summary>
+internal class SequenceOp : Op
+{
+    private readonly string _comment;
+
+    public SequenceOp(string comment, IReadOnlyList<Op> children)
+    {
+        _comment = comment;
+        Children = children;
+    }
+
+    public IReadOnlyList<Op> Children { get; }
+
+    public override void EmitForward(IndentedTextWriter writer)
+    {
+        writer.WriteLine($"// {_comment}");
+        foreach (var child in Children) child.EmitForward(writer);
+    }
+
+    public override void EmitBackward(IndentedTextWriter writer)
+    {
+        writer.WriteLine($"// {_comment}: backward");
+        for (int i = Children.Count - 1; i >= 0; i--) Children[i].EmitBackward(writer);
+    }
+}

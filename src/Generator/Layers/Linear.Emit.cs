@@ -1,0 +1,56 @@
+using ModelGen.Generator.Emit;
+using ModelGen.Generator.Helpers;
+using ModelGen.Generator.Models;
+
+namespace ModelGen.Generator.Layers;
+
+internal static partial class LinearLayer
+{
+    public static Lowered Lower(LinearSpec spec, ModelPlan plan, Tensor input)
+        => Lower(plan, input, spec.Name, spec.InFeatures, spec.OutFeatures, spec.Bias, spec.Init == 1);
+
+    /// <summary>Also used by the composite layers (MLP, FeedForward, ClassificationHead) for their Linears.</summary>
+    public static Lowered Lower(ModelPlan plan, Tensor input, string name, int inFeatures, int outFeatures, bool bias, bool xavier)
+    {
+        int weightIndex = plan.Parameters.Count;
+        string inText = Literal.Int(inFeatures), outText = Literal.Int(outFeatures);
+        var weight = plan.AddParameter($"{name}.weight", new[] { outFeatures, inFeatures },
+            xavier
+                ? $"global::ModelGen.Init.XavierUniform({{0}}, fanIn: {inText}, fanOut: {outText}, ref random);"
+                : $"global::ModelGen.Init.KaimingUniform({{0}}, fanIn: {inText}, ref random);");
+        // nn.Linear's bias: U(±1/√in_features), whatever the weight's init.
+        var biasSlot = bias
+            ? plan.AddParameter($"{name}.bias", new[] { outFeatures }, $"global::ModelGen.Init.Uniform({{0}}, 1f / global::System.MathF.Sqrt({inText}), ref random);")
+            : null;
+        var output = plan.AddTensor(name, WithLast(input.Shape, outFeatures));
+        string module = $"new global::ModelGen.Linear(\"{name}\", ParameterAt({weightIndex}), {(bias ? $"ParameterAt({weightIndex + 1})" : "null")})";
+        return new Lowered(new LinearOp(name, input, output, weight, biasSlot), output, module);
+    }
+
+    public static int[] WithLast(int[] shape, int last)
+    {
+        var result = (int[])shape.Clone();
+        result[result.Length - 1] = last;
+        return result;
+    }
+
+    private sealed class LinearOp(string name, Tensor x, Tensor y, ParameterSlot weight, ParameterSlot? bias) : Op
+    {
+        private string Sizes => $"{x.Rows}, {Literal.Int(x.Last)}, {Literal.Int(y.Last)}";
+
+        public override void EmitForward(IndentedTextWriter writer)
+        {
+            writer.WriteLine($"// {name}: Linear({x.Last} → {y.Last}), {x.ShapeText} → {y.ShapeText}");
+            writer.WriteLine($"{Kernels}.LinearForward({y.Value}, {x.Value}, {weight.Member}, {bias?.Member ?? "default"}, {Sizes});");
+        }
+
+        public override void EmitBackward(IndentedTextWriter writer)
+        {
+            writer.WriteLine($"// {name}: Linear backward");
+            writer.WriteLine($"{Kernels}.LinearBackwardWeight(d_{weight.Member}, {y.Grad}, {x.Value}, {Sizes});");
+            if (bias is not null) writer.WriteLine($"{Kernels}.LinearBackwardBias(d_{bias.Member}, {y.Grad}, {x.Rows}, {Literal.Int(y.Last)});");
+            // The model input needs no gradient: skipping it saves the largest product of the first layer.
+            if (x.NeedsGrad) writer.WriteLine($"{Kernels}.LinearBackwardInput({x.Grad}, {y.Grad}, {weight.Member}, {Sizes});");
+        }
+    }
+}
