@@ -1,0 +1,36 @@
+using ModelGen;
+
+namespace ModelGen.Bench;
+
+/// <summary>The reference workload: the MNIST trainer's model, batch 64.</summary>
+[Model(BatchSize = 64, InputSize = 784)]
+public sealed partial class MnistClassifier
+{
+    [Mlp(InDim = 784, HiddenDim = 256, OutDim = 256, Depth = 3, UseLayerNorm = true)]
+    public partial Mlp Body { get; }
+
+    [ClassificationHead(DIn = 256, NumClasses = 10)]
+    public partial ClassificationHead Head { get; }
+}
+
+/// <summary>The same workload without LayerNorm.</summary>
+[Model(BatchSize = 64, InputSize = 784)]
+public sealed partial class MnistClassifierPlain
+{
+    [Mlp(InDim = 784, HiddenDim = 256, OutDim = 256, Depth = 3)]
+    public partial Mlp Body { get; }
+
+    [ClassificationHead(DIn = 256, NumClasses = 10)]
+    public partial ClassificationHead Head { get; }
+}
+
+/// <summary>The same model with a batch capacity of one, for inference latency.</summary>
+[Model(BatchSize = 1, InputSize = 784)]
+public sealed partial class MnistClassifierSingle
+{
+    [Mlp(InDim = 784, HiddenDim = 256, OutDim = 256, Depth = 3, UseLayerNorm = true)]
+    public partial Mlp Body { get; }
+
+    [ClassificationHead(DIn = 256, NumClasses = 10)]
+    public partial ClassificationHead Head { get; }
+}

@@ -1,0 +1,39 @@
+using System;
+using BenchmarkDotNet.Attributes;
+
+namespace ModelGen.Bench;
+
+/// <summary>Forward, a full training step (AdamW), and batch-1 inference on the reference workload.</summary>
+[MemoryDiagnoser]
+public class ModelBenchmarks
+{
+    private readonly MnistClassifier _model = new(seed: 0);
+    private readonly MnistClassifierPlain _plain = new(seed: 0);
+    private readonly MnistClassifierSingle _single = new(seed: 0);
+    private readonly AdamW _optimizer = new();
+    private readonly AdamW _plainOptimizer = new();
+    private readonly float[] _images = new float[64 * 784];
+    private readonly int[] _labels = new int[64];
+    private readonly float[] _logits = new float[64 * 10];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var rng = new Rng(1);
+        for (int i = 0; i < _images.Length; i++) _images[i] = rng.NextFloat();
+        for (int i = 0; i < _labels.Length; i++) _labels[i] = rng.NextInt(10);
+        _single.Eval();
+    }
+
+    [Benchmark(Description = "forward, batch 64")]
+    public void Forward() => _model.Forward(_images, 64, _logits);
+
+    [Benchmark(Description = "train step, batch 64 (LayerNorm)")]
+    public float TrainStep() => _model.TrainStep(_images, _labels, 64, _optimizer);
+
+    [Benchmark(Description = "train step, batch 64 (no LayerNorm)")]
+    public float TrainStepPlain() => _plain.TrainStep(_images, _labels, 64, _plainOptimizer);
+
+    [Benchmark(Description = "inference, batch 1")]
+    public void InferenceBatchOne() => _single.Forward(_images.AsSpan(0, 784), 1, _logits.AsSpan(0, 10));
+}
