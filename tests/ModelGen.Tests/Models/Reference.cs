@@ -58,8 +58,20 @@ internal static class Reference
     public static double[] Gelu(double[] x)
     {
         var y = new double[x.Length];
-        for (int i = 0; i < x.Length; i++) y[i] = 0.5 * x[i] * (1 + Erf(x[i] / Math.Sqrt(2)));
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] * NormalCdf(x[i]);
         return y;
+    }
+
+    /// <summary>Φ(x) = ½(1 + erf(x/√2)), through erfc in the negative tail so it keeps its relative accuracy.</summary>
+    public static double NormalCdf(double x) => x < 0 ? 0.5 * Erfc(-x / Math.Sqrt(2)) : 1 - 0.5 * Erfc(x / Math.Sqrt(2));
+
+    /// <summary>erfc(x) = 1 − erf(x), to full relative precision for large x.</summary>
+    public static double Erfc(double x)
+    {
+        if (x < 2.5) return 1 - Erf(x);
+        double f = x;
+        for (int k = 200; k >= 1; k--) f = x + k / 2.0 / f;
+        return Math.Exp(-x * x) / Math.Sqrt(Math.PI) / f;
     }
 
     /// <summary>erf to about 1e-15: Taylor series near zero, a continued fraction for erfc further out.</summary>
@@ -78,9 +90,7 @@ internal static class Reference
             return 2 / Math.Sqrt(Math.PI) * sum;
         }
         // erfc(x) = exp(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …))))), evaluated from the tail.
-        double f = x;
-        for (int k = 200; k >= 1; k--) f = x + k / 2.0 / f;
-        return 1 - Math.Exp(-x * x) / Math.Sqrt(Math.PI) / f;
+        return 1 - Erfc(x);
     }
 
     public static double[] Add(double[] a, double[] b)

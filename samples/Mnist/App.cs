@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace ModelGen.Samples.Mnist;
+
+/// <summary>The command-line application: parses, loads the data, runs the command, and maps outcomes to exit codes.</summary>
+public static class App
+{
+    /// <summary>Success.</summary>
+    public const int ExitOk = 0;
+
+    /// <summary>A runtime error: missing data, an unreadable or mismatched file.</summary>
+    public const int ExitError = 1;
+
+    /// <summary>A bad command line.</summary>
+    public const int ExitUsage = 2;
+
+    /// <summary>The loss or the weights became NaN or infinite.</summary>
+    public const int ExitDiverged = 3;
+
+    /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, bool liveProgress)
+    {
+        Command command;
+        try
+        {
+            command = CommandLine.Parse(args);
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"mnist: {e.Message}");
+            error.WriteLine("Run 'mnist --help' for the commands and options.");
+            return ExitUsage;
+        }
+
+        try
+        {
+            switch (command)
+            {
+                case HelpCommand help:
+                    output.Write(help.Text);
+                    return ExitOk;
+                case TrainCommand train:
+                    return Train(train.Options, output, error, liveProgress);
+                case EvalCommand eval:
+                    return Eval(eval.Options, output);
+                default:
+                    throw new InvalidOperationException($"unhandled command {command}");
+            }
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"mnist: {e.Message}");
+            return ExitUsage;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            output.Flush();
+            error.WriteLine($"mnist: error: {e.Message}");
+            return ExitError;
+        }
+    }
+
+    private static int Train(TrainerOptions options, TextWriter output, TextWriter error, bool liveProgress)
+    {
+        options = Trainer.ResolveResume(options, out var notes);
+        foreach (string note in notes) output.WriteLine($"note: {note}");
+        MnistData data = DataSource.Load(options.Dataset, options.DataDirectory, options.CacheDirectory, output);
+        var result = new Trainer(options, data, output, liveProgress).Run();
+        if (result.Outcome == TrainOutcome.Diverged)
+        {
+            output.Flush();
+            error.WriteLine($"mnist: stopped: {result.Error}");
+            return ExitDiverged;
+        }
+        return ExitOk;
+    }
+
+    private static int Eval(EvalOptions options, TextWriter output)
+    {
+        if (!File.Exists(options.Weights)) throw new FileNotFoundException($"--weights: there is no file {options.Weights}.", options.Weights);
+        DatasetKind kind = options.Dataset ?? DatasetOf(options.Weights);
+        MnistData data = DataSource.Load(kind, options.DataDirectory, options.CacheDirectory, output).Take(0, options.Limit);
+        Evaluator.Run(options.Weights, data, output);
+        return ExitOk;
+    }
+
+    // The data set a weights file names in its metadata, else MNIST.
+    private static DatasetKind DatasetOf(string path)
+    {
+        var file = ModelGen.IO.SafeTensors.Load(path);
+        return file.Metadata.TryGetValue("dataset", out string? name) && MnistData.TryParseName(name, out DatasetKind kind) ? kind : DatasetKind.Mnist;
+    }
+}

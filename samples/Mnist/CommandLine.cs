@@ -1,0 +1,341 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace ModelGen.Samples.Mnist;
+
+/// <summary>What the command line asks for.</summary>
+public abstract record Command;
+
+/// <summary><c>mnist train</c> (also what no command means).</summary>
+public sealed record TrainCommand(TrainerOptions Options) : Command;
+
+/// <summary><c>mnist eval</c>.</summary>
+public sealed record EvalCommand(EvalOptions Options) : Command;
+
+/// <summary><c>--help</c>: print <paramref name="Text"/> and exit 0.</summary>
+public sealed record HelpCommand(string Text) : Command;
+
+/// <summary>A command line that cannot be run; the message says which argument and why.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>
+/// A small hand-written parser (NativeAOT-safe: no reflection). Options are <c>--name value</c> or
+/// <c>--name=value</c>; every value is checked here so a bad one fails before any data is read.
+/// </summary>
+public static class CommandLine
+{
+    private sealed record Option(string Name, string? Value, string Help);
+
+    private static readonly Option[] s_trainOptions =
+    [
+        new("epochs", "N", $"epochs of the run; a resumed run continues until this many are done (default {TrainerOptions.DefaultEpochs})"),
+        new("lr", "X", "peak learning rate (default 0.001)"),
+        new("lr-schedule", "S", "none | cosine (default cosine): cosine decays the learning rate from --lr to 0 over the whole run,\nstep by step; none keeps it constant as the PyTorch reference does"),
+        new("optimizer", "O", "adamw | sgd (default adamw: betas 0.9, 0.999, eps 1e-8)"),
+        new("momentum", "X", $"SGD momentum, 0 to <1 (default {TrainerOptions.DefaultMomentum.ToString(CultureInfo.InvariantCulture)}; AdamW ignores it)"),
+        new("weight-decay", "X", "decoupled weight decay for AdamW, L2 for SGD (default 0.01 with adamw, 0 with sgd)"),
+        new("batch", "N", $"rows per training step, 1 to {MnistClassifier.BatchSize} (the model's batch capacity; default {MnistClassifier.BatchSize})"),
+        new("seed", "N", "seed of the initialisation and of every epoch's shuffle (default 0); equal seeds give\nbit-identical runs"),
+        new("dataset", "D", "mnist | fashion (default mnist)"),
+        new("data", "DIR", "a folder that holds the four IDX files (plain or .gz); default: the cache, which is\nfilled on first use"),
+        new("cache", "DIR", "where the data set is kept (default data/mnist, or data/fashion-mnist)"),
+        new("out", "DIR", "parent of the run folder <dataset>-<yyyyMMdd-HHmmss>[-n] (default runs)"),
+        new("resume", "FILE", "continue from a checkpoint.safetensors: weights, optimizer state, epoch, step and random\ngenerators, so the result equals an uninterrupted run. Settings come from the checkpoint;\n--epochs, --stop-after, --out, --data, --cache, --no-plot and --quiet may be given"),
+        new("stop-after", "N", "stop after N epochs in this invocation (the schedule still spans --epochs); resume later"),
+        new("limit", "N", "train on only the first N training images (default all 60000)"),
+        new("no-plot", null, "do not draw loss.png"),
+        new("quiet", null, "no progress display; epoch summaries and the result are still printed"),
+        new("help", null, "show this help"),
+    ];
+
+    private static readonly Option[] s_evalOptions =
+    [
+        new("weights", "FILE", "a model.safetensors or checkpoint.safetensors (required)"),
+        new("dataset", "D", "mnist | fashion (default: the one the file was trained on, else mnist)"),
+        new("data", "DIR", "a folder that holds the four IDX files (plain or .gz)"),
+        new("cache", "DIR", "where the data set is kept (default data/mnist, or data/fashion-mnist)"),
+        new("limit", "N", "evaluate only the first N test images (default all 10000)"),
+        new("help", null, "show this help"),
+    ];
+
+    /// <summary>The overview printed by <c>mnist --help</c>.</summary>
+    public static string MainHelp { get; } = BuildMainHelp();
+
+    /// <summary>The help of <c>mnist train</c>.</summary>
+    public static string TrainHelp { get; } = BuildCommandHelp("train [options]", "Trains the MNIST classifier and writes a run folder.", s_trainOptions, TrainFooter);
+
+    /// <summary>The help of <c>mnist eval</c>.</summary>
+    public static string EvalHelp { get; } = BuildCommandHelp("eval --weights FILE [options]",
+        "Reports the test accuracy of saved weights and the confusion matrix (rows: true class, columns: predicted).", s_evalOptions, "");
+
+    private const string TrainFooter = """
+
+        The default recipe (AdamW, lr 0.001 with cosine decay, batch 64, 5 epochs) reaches about 98% test accuracy
+        on MNIST; --lr-schedule none is the PyTorch reference (97.9% after 5 epochs).
+
+        The run folder holds loss.csv (step,epoch,loss), loss.png, model.safetensors (the weights, loadable by
+        PyTorch's load_state_dict(strict=True) via safetensors.torch.load_file), checkpoint.safetensors (for
+        --resume; rewritten atomically at each epoch end) and run.txt (the settings).
+
+        Exit codes: 0 done, 1 an error (data, files), 2 a bad command line, 3 the loss became NaN or infinite
+        (the run stops; the last epoch's checkpoint is kept).
+        """;
+
+    /// <summary>Parses <paramref name="args"/>; throws <see cref="UsageException"/> with a message naming the bad argument.</summary>
+    public static Command Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        int start = 0;
+        string command = "train";
+        if (args.Count > 0 && !args[0].StartsWith('-'))
+        {
+            command = args[0];
+            start = 1;
+        }
+        switch (command)
+        {
+            case "train": return ParseTrain(args, start);
+            case "eval": return ParseEval(args, start);
+            case "help":
+                if (args.Count > 2) throw new UsageException("'help' takes at most one command name.");
+                return new HelpCommand(args.Count == 1 ? MainHelp : args[1] switch
+                {
+                    "train" => TrainHelp,
+                    "eval" => EvalHelp,
+                    _ => throw new UsageException($"there is no command '{args[1]}'; the commands are train and eval."),
+                });
+            default:
+                throw new UsageException($"unknown command '{command}'; the commands are train (the default) and eval.");
+        }
+    }
+
+    private static Command ParseTrain(IReadOnlyList<string> args, int start)
+    {
+        var options = new TrainerOptions();
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, value) in Tokens(args, start, s_trainOptions, given))
+        {
+            if (name == "help") return new HelpCommand(start == 0 ? MainHelp : TrainHelp);
+            options = name switch
+            {
+                "epochs" => options with { Epochs = ParseInt(name, value!, 1, 100_000) },
+                "stop-after" => options with { StopAfter = ParseInt(name, value!, 1, 100_000) },
+                "lr" => options with { LearningRate = ParseFloat(name, value!, positive: true) },
+                "lr-schedule" => options with
+                {
+                    Schedule = value switch
+                    {
+                        "none" => LearningRateSchedule.None,
+                        "cosine" => LearningRateSchedule.Cosine,
+                        _ => throw new UsageException($"--lr-schedule must be none or cosine, not '{value}'."),
+                    },
+                },
+                "optimizer" => options with
+                {
+                    Optimizer = value!.ToLowerInvariant() switch
+                    {
+                        "adamw" => OptimizerKind.AdamW,
+                        "sgd" => OptimizerKind.Sgd,
+                        _ => throw new UsageException($"--optimizer must be adamw or sgd, not '{value}'."),
+                    },
+                },
+                "momentum" => options with { Momentum = ParseMomentum(value!) },
+                "weight-decay" => options with { WeightDecay = ParseFloat(name, value!, positive: false) },
+                "batch" => options with { Batch = ParseInt(name, value!, 1, MnistClassifier.BatchSize, " (the model's batch capacity)") },
+                "seed" => options with { Seed = ParseInt(name, value!, int.MinValue, int.MaxValue) },
+                "dataset" => options with { Dataset = ParseDataset(value!) },
+                "data" => options with { DataDirectory = ParsePath(name, value!) },
+                "cache" => options with { CacheDirectory = ParsePath(name, value!) },
+                "out" => options with { OutputDirectory = ParsePath(name, value!) },
+                "resume" => options with { Resume = ParsePath(name, value!) },
+                "limit" => options with { Limit = ParseInt(name, value!, 1, int.MaxValue) },
+                "no-plot" => options with { NoPlot = true },
+                "quiet" => options with { Quiet = true },
+                _ => throw new InvalidOperationException($"option --{name} has no handler."),
+            };
+        }
+        if (options.StopAfter is int stop && stop > options.Epochs && options.Resume is null)
+            throw new UsageException($"--stop-after {stop} is more than --epochs {options.Epochs}.");
+        return new TrainCommand(options with { Given = given });
+    }
+
+    private static Command ParseEval(IReadOnlyList<string> args, int start)
+    {
+        string? weights = null;
+        DatasetKind? dataset = null;
+        string? data = null, cache = null;
+        int? limit = null;
+        foreach (var (name, value) in Tokens(args, start, s_evalOptions, new HashSet<string>(StringComparer.Ordinal)))
+        {
+            switch (name)
+            {
+                case "help": return new HelpCommand(EvalHelp);
+                case "weights": weights = ParsePath(name, value!); break;
+                case "dataset": dataset = ParseDataset(value!); break;
+                case "data": data = ParsePath(name, value!); break;
+                case "cache": cache = ParsePath(name, value!); break;
+                case "limit": limit = ParseInt(name, value!, 1, int.MaxValue); break;
+                default: throw new InvalidOperationException($"option --{name} has no handler.");
+            }
+        }
+        if (weights is null) throw new UsageException("eval needs --weights FILE (a model.safetensors or checkpoint.safetensors).");
+        return new EvalCommand(new EvalOptions { Weights = weights, Dataset = dataset, DataDirectory = data, CacheDirectory = cache, Limit = limit });
+    }
+
+    // Splits the arguments into (name, value) pairs, checking names, values and repeats.
+    private static List<(string Name, string? Value)> Tokens(IReadOnlyList<string> args, int start, Option[] known, HashSet<string> given)
+    {
+        var tokens = new List<(string, string?)>();
+        for (int i = start; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg is "-h" or "--help")
+            {
+                tokens.Clear();
+                tokens.Add(("help", null));
+                return tokens;
+            }
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
+                throw new UsageException($"unexpected argument '{arg}'; options start with --, see --help.");
+            string name = arg[2..];
+            string? value = null;
+            int equals = name.IndexOf('=');
+            if (equals >= 0)
+            {
+                value = name[(equals + 1)..];
+                name = name[..equals];
+            }
+            Option option = Find(known, name);
+            if (option.Value is null)
+            {
+                if (value is not null) throw new UsageException($"--{name} takes no value, but was given '{value}'.");
+            }
+            else if (value is null)
+            {
+                if (i + 1 >= args.Count || (args[i + 1].StartsWith("--", StringComparison.Ordinal) && args[i + 1].Length > 2))
+                    throw new UsageException($"--{name} needs a value ({option.Value}).");
+                value = args[++i];
+            }
+            if (!given.Add(name)) throw new UsageException($"--{name} is given twice.");
+            tokens.Add((name, value));
+        }
+        return tokens;
+    }
+
+    private static Option Find(Option[] known, string name)
+    {
+        foreach (var option in known)
+        {
+            if (option.Name == name) return option;
+        }
+        string? closest = null;
+        int best = int.MaxValue;
+        foreach (var option in known)
+        {
+            int distance = EditDistance(name, option.Name);
+            if (distance < best) (best, closest) = (distance, option.Name);
+        }
+        string hint = closest is not null && best <= Math.Max(2, name.Length / 3) ? $" (did you mean --{closest}?)" : "";
+        throw new UsageException($"unknown option --{name}{hint}; see --help.");
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) previous[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+
+    private static int ParseInt(string name, string value, int min, int max, string why = "")
+    {
+        if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int result) || result < min || result > max)
+        {
+            string range = max == int.MaxValue
+                ? (min == int.MinValue ? "an integer" : $"an integer of at least {min}")
+                : $"an integer from {min} to {max}{why}";
+            throw new UsageException($"--{name} must be {range}, not '{value}'.");
+        }
+        return result;
+    }
+
+    private static float ParseFloat(string name, string value, bool positive)
+    {
+        if (!float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float result) || !float.IsFinite(result)
+            || (positive ? result <= 0 : result < 0))
+            throw new UsageException($"--{name} must be a {(positive ? "positive" : "non-negative")} finite number such as 0.001 or 1e-3, not '{value}'.");
+        return result;
+    }
+
+    private static float ParseMomentum(string value)
+    {
+        if (!float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float result) || !(result >= 0 && result < 1))
+            throw new UsageException($"--momentum must be a number from 0 to below 1, not '{value}'.");
+        return result;
+    }
+
+    private static DatasetKind ParseDataset(string value) => value.ToLowerInvariant() switch
+    {
+        "mnist" => DatasetKind.Mnist,
+        "fashion" or "fashion-mnist" => DatasetKind.Fashion,
+        _ => throw new UsageException($"--dataset must be mnist or fashion, not '{value}'."),
+    };
+
+    private static string ParsePath(string name, string value)
+        => string.IsNullOrWhiteSpace(value) ? throw new UsageException($"--{name} needs a non-empty path.") : value;
+
+    private static string BuildMainHelp()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("mnist: trains and evaluates ModelGen's MNIST classifier (MLP 784 -> 256 x3 with LayerNorm and GELU -> 10).");
+        text.AppendLine();
+        text.AppendLine("Usage:");
+        text.AppendLine("  mnist [train] [options]          train (the default command); see 'mnist train --help'");
+        text.AppendLine("  mnist eval --weights FILE [...]  test accuracy and confusion matrix; see 'mnist eval --help'");
+        text.AppendLine("  mnist --help                     this overview");
+        text.AppendLine();
+        text.Append(BuildCommandHelp("train [options]", "Train options:", s_trainOptions, TrainFooter, header: false));
+        text.AppendLine();
+        text.AppendLine("The data (MNIST, or Fashion-MNIST with --dataset fashion) is read from --data, else from the cache, else");
+        text.AppendLine("fetched once into the cache, with SHA-256 checks. The published binary is built for x86-64-v4 (AVX-512).");
+        return text.ToString();
+    }
+
+    private static string BuildCommandHelp(string usage, string summary, Option[] options, string footer, bool header = true)
+    {
+        var text = new StringBuilder();
+        if (header)
+        {
+            text.AppendLine($"Usage: mnist {usage}");
+            text.AppendLine();
+        }
+        text.AppendLine(summary);
+        if (header)
+        {
+            text.AppendLine();
+            text.AppendLine("Options:");
+        }
+        const int column = 22;
+        foreach (var option in options)
+        {
+            string left = "  --" + option.Name + (option.Value is null ? "" : " " + option.Value);
+            if (option.Name == "help") left = "  -h, --help";
+            string[] lines = option.Help.Split('\n');
+            text.Append(left.PadRight(column));
+            if (left.Length >= column) text.AppendLine().Append(new string(' ', column));
+            text.AppendLine(lines[0]);
+            for (int i = 1; i < lines.Length; i++) text.Append(new string(' ', column)).AppendLine(lines[i]);
+        }
+        text.Append(footer.Length > 0 ? footer + Environment.NewLine : "");
+        return text.ToString();
+    }
+}

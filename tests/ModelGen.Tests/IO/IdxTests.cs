@@ -1,0 +1,259 @@
+using System;
+using System.IO;
+using System.Linq;
+using ModelGen.IO;
+
+namespace ModelGen.Tests.IO;
+
+/// <summary>The IDX reader: valid files plain and gzip, and every way a file can lie about itself.</summary>
+public sealed class IdxTests
+{
+    private const int Side = 28;
+    private const int PerImage = Side * Side;
+
+    private static string Write(TempFolder folder, string name, byte[] content, bool gzip)
+    {
+        string path = folder.File(name);
+        File.WriteAllBytes(path, gzip ? IdxBytes.Gzip(content) : content);
+        return path;
+    }
+
+    private static InvalidDataException ReadImagesFails(string path, int rows = Side, int columns = Side)
+        => Assert.Throws<InvalidDataException>(() => Idx.ReadImages(path, rows, columns));
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SmallSyntheticFilesRoundTrip(bool gzip)
+    {
+        using var folder = new TempFolder();
+        byte[] pixels = IdxBytes.Pixels(5, PerImage);
+        byte[] labels = [7, 0, 9, 3, 3];
+        string images = Write(folder, "train-images-idx3-ubyte", IdxBytes.Images(5, Side, Side, pixels), gzip);
+        string labelsPath = Write(folder, "train-labels-idx1-ubyte", IdxBytes.Labels(5, labels), gzip);
+
+        IdxDataset data = Idx.LoadPair(images, labelsPath);
+
+        Assert.Equal(5, data.Count);
+        Assert.Equal(5, data.Images.Count);
+        Assert.Equal(Side, data.Images.Rows);
+        Assert.Equal(Side, data.Images.Columns);
+        Assert.Equal(pixels, data.Images.Pixels);
+        Assert.Equal(labels, data.Labels);
+        Assert.Equal(pixels.AsSpan(2 * PerImage, PerImage).ToArray(), data.Images.GetImage(2).ToArray());
+
+        float[] floats = data.Images.ToFloats();
+        Assert.Equal(pixels.Length, floats.Length);
+        for (int i = 0; i < pixels.Length; i++) Assert.Equal(pixels[i] / 255f, floats[i]);
+    }
+
+    [Fact]
+    public void ToFloatsMapsTheFullByteRangeExactlyOntoZeroToOne()
+    {
+        byte[] pixels = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        var images = new IdxImages(1, 16, 16, pixels);
+        float[] floats = images.ToFloats();
+        Assert.Equal(0f, floats[0]);
+        Assert.Equal(1f, floats[255]);
+        for (int i = 0; i < 256; i++) Assert.Equal(i / 255f, floats[i]);
+    }
+
+    [Fact]
+    public void OtherDimensionsAreReadWhenTheCallerAsksForThem()
+    {
+        using var folder = new TempFolder();
+        byte[] pixels = IdxBytes.Pixels(3, 12);
+        string path = Write(folder, "small-idx3-ubyte", IdxBytes.Images(3, 3, 4, pixels), gzip: false);
+        IdxImages images = Idx.ReadImages(path, rows: 3, columns: 4);
+        Assert.Equal((3, 3, 4), (images.Count, images.Rows, images.Columns));
+        Assert.Equal(pixels, images.Pixels);
+    }
+
+    [Fact]
+    public void GzipIsToldByItsMagicBytesNotByTheFileName()
+    {
+        using var folder = new TempFolder();
+        byte[] content = IdxBytes.Labels(4, [1, 2, 3, 4]);
+        string gzipNamedPlain = Write(folder, "labels.bin", content, gzip: true);
+        string plainNamedGzip = Write(folder, "labels.gz", content, gzip: false);
+        Assert.Equal([1, 2, 3, 4], Idx.ReadLabels(gzipNamedPlain));
+        Assert.Equal([1, 2, 3, 4], Idx.ReadLabels(plainNamedGzip));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TruncatedDataIsAnErrorNamingTheFile(bool gzip)
+    {
+        using var folder = new TempFolder();
+        byte[] content = IdxBytes.Images(3, Side, Side, IdxBytes.Pixels(3, PerImage));
+        string path = Write(folder, "train-images-idx3-ubyte", content[..^1], gzip);
+
+        var error = ReadImagesFails(path);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("3 images of 28×28", error.Message);
+        Assert.Contains("truncated", error.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TruncatedHeaderIsAnError(bool gzip)
+    {
+        using var folder = new TempFolder();
+        byte[] content = IdxBytes.Images(3, Side, Side, []);
+        string path = Write(folder, "train-images-idx3-ubyte", content[..10], gzip);
+
+        var error = ReadImagesFails(path);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("ends after 10 bytes", error.Message);
+        Assert.Contains("16-byte header", error.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OversizedFileIsAnError(bool gzip)
+    {
+        using var folder = new TempFolder();
+        byte[] content = IdxBytes.Labels(3, [1, 2, 3, 4]); // one label more than declared
+        string path = Write(folder, "train-labels-idx1-ubyte", content, gzip);
+
+        var error = Assert.Throws<InvalidDataException>(() => Idx.ReadLabels(path));
+        Assert.Contains(path, error.Message);
+        Assert.Contains("declares 3 labels", error.Message);
+        Assert.Contains("trailing data", error.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WrongMagicIsAnErrorThatSaysWhatTheFileIs(bool gzip)
+    {
+        using var folder = new TempFolder();
+        string labels = Write(folder, "train-labels-idx1-ubyte", IdxBytes.Labels(2, [0, 1]), gzip);
+        var error = ReadImagesFails(labels);
+        Assert.Contains(labels, error.Message);
+        Assert.Contains("magic number is 0x00000801, not 0x00000803", error.Message);
+        Assert.Contains("label file", error.Message);
+
+        string junk = Write(folder, "junk", "not an idx file at all"u8.ToArray(), gzip);
+        var junkError = Assert.Throws<InvalidDataException>(() => Idx.ReadLabels(junk));
+        Assert.Contains(junk, junkError.Message);
+        Assert.Contains("magic number", junkError.Message);
+    }
+
+    [Fact]
+    public void WrongDimensionsAreAnError()
+    {
+        using var folder = new TempFolder();
+        string path = Write(folder, "train-images-idx3-ubyte", IdxBytes.Images(1, 28, 29, new byte[28 * 29]), gzip: false);
+        var error = ReadImagesFails(path);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("declares images of 28×29 but 28×28 were expected", error.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AbsurdCountInASmallFileFailsWithoutAllocatingTheClaim(bool gzip)
+    {
+        using var folder = new TempFolder();
+        var content = new byte[1024];
+        IdxBytes.Images(1u << 31, Side, Side, []).CopyTo(content, 0);
+        string path = Write(folder, "train-images-idx3-ubyte", content, gzip);
+
+        ReadImagesFails(path); // warm up: first-call costs are not the reader's
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = ReadImagesFails(path);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains("declares 2147483648 images of 28×28 (1.7 TB", error.Message);
+        Assert.Contains(gzip ? "the gzip file is" : "the file holds 1024 bytes", error.Message);
+        Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void LargeButArrayableClaimInASmallGzipFileFailsBeforeAllocating()
+    {
+        // 1,000,000 images = 784 MB: small enough for one array, far more than a few hundred gzip bytes can hold.
+        using var folder = new TempFolder();
+        string path = Write(folder, "train-images-idx3-ubyte", IdxBytes.Images(1_000_000, Side, Side, new byte[PerImage]), gzip: true);
+
+        ReadImagesFails(path);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = ReadImagesFails(path);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("decompress to at most", error.Message);
+        Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void ShortGzipDataIsAnErrorAndGrowsItsBufferOnlyWithTheData()
+    {
+        // 2,000 images declared (1.6 MB), 10 present: the gzip ratio allows the claim, the data does not.
+        using var folder = new TempFolder();
+        var noise = new byte[10 * PerImage];
+        new Random(1).NextBytes(noise); // incompressible, so the claim passes the ratio bound
+        byte[] content = IdxBytes.Images(2_000, Side, Side, noise);
+        string path = Write(folder, "train-images-idx3-ubyte", content, gzip: true);
+        Assert.True(new FileInfo(path).Length * 1032 > 2_000 * PerImage, "the test needs a claim the ratio bound allows");
+
+        ReadImagesFails(path);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = ReadImagesFails(path);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("decompresses to only 7856 bytes (truncated)", error.Message);
+        Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void CorruptGzipIsAnErrorNamingTheFile()
+    {
+        using var folder = new TempFolder();
+        byte[] gzip = IdxBytes.Gzip(IdxBytes.Labels(100, new byte[100]));
+        gzip[12] ^= 0xff;
+        gzip[13] ^= 0x55;
+        string path = folder.File("train-labels-idx1-ubyte.gz");
+        File.WriteAllBytes(path, gzip);
+        var error = Assert.Throws<InvalidDataException>(() => Idx.ReadLabels(path));
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public void LabelOutOfRangeIsAnErrorGivingItsIndex()
+    {
+        using var folder = new TempFolder();
+        string path = Write(folder, "train-labels-idx1-ubyte", IdxBytes.Labels(5, [0, 9, 4, 10, 2]), gzip: false);
+        var error = Assert.Throws<InvalidDataException>(() => Idx.ReadLabels(path));
+        Assert.Contains(path, error.Message);
+        Assert.Contains("label 10 at index 3 is outside 0..9", error.Message);
+
+        Assert.Equal([0, 9, 4, 10, 2], Idx.ReadLabels(path, classCount: 11));
+    }
+
+    [Fact]
+    public void LabelAndImageCountMismatchIsAnErrorNamingBothFiles()
+    {
+        using var folder = new TempFolder();
+        string images = Write(folder, "train-images-idx3-ubyte", IdxBytes.Images(3, Side, Side, IdxBytes.Pixels(3, PerImage)), gzip: false);
+        string labels = Write(folder, "train-labels-idx1-ubyte", IdxBytes.Labels(4, [0, 1, 2, 3]), gzip: true);
+        var error = Assert.Throws<InvalidDataException>(() => Idx.LoadPair(images, labels));
+        Assert.Contains(images, error.Message);
+        Assert.Contains(labels, error.Message);
+        Assert.Contains("3 images", error.Message);
+        Assert.Contains("4 labels", error.Message);
+    }
+
+    [Fact]
+    public void EmptyFileIsAnError()
+    {
+        using var folder = new TempFolder();
+        string path = Write(folder, "empty", [], gzip: false);
+        var error = ReadImagesFails(path);
+        Assert.Contains("ends after 0 bytes", error.Message);
+    }
+}
