@@ -98,22 +98,24 @@ public static partial class Kernels
         for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, dy.Slice(r * outFeatures, outFeatures), db);
     }
 
-    // y = x·wᵀ: tiles of 4 rows × 4 outputs, each a dot product along `in` held in one vector accumulator.
+    // y = x·wᵀ: tiles of 4 rows × 4 outputs, each a dot product along `in` held in one vector accumulator. The loop
+    // over rows is inside the loop over outputs, so the 4 weight rows of a tile stay in L1 while every row of x
+    // passes by (x is small; the weight is the large operand and is read from memory once).
     private static void LinearForward512(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, int rows, int k, int n)
     {
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ws = ref MemoryMarshal.GetReference(w);
         ref float ys = ref MemoryMarshal.GetReference(y);
-        int r = 0;
-        for (; r + 4 <= rows; r += 4)
+        int fullRows = rows & ~3;
+        int o = 0;
+        for (; o + 4 <= n; o += 4)
         {
-            int o = 0;
-            for (; o + 4 <= n; o += 4) Dot4x4(ref xs, ref ws, ref ys, r, o, k, n);
-            for (; o < n; o++)
-                for (int rr = r; rr < r + 4; rr++) Unsafe.Add(ref ys, rr * n + o) = Dot(ref Unsafe.Add(ref xs, rr * k), ref Unsafe.Add(ref ws, o * k), k);
+            for (int r = 0; r < fullRows; r += 4) Dot4x4(ref xs, ref ws, ref ys, r, o, k, n);
+            for (int r = fullRows; r < rows; r++)
+                for (int oo = o; oo < o + 4; oo++) Unsafe.Add(ref ys, r * n + oo) = Dot(ref Unsafe.Add(ref xs, r * k), ref Unsafe.Add(ref ws, oo * k), k);
         }
-        for (; r < rows; r++)
-            for (int o = 0; o < n; o++) Unsafe.Add(ref ys, r * n + o) = Dot(ref Unsafe.Add(ref xs, r * k), ref Unsafe.Add(ref ws, o * k), k);
+        for (; o < n; o++)
+            for (int r = 0; r < rows; r++) Unsafe.Add(ref ys, r * n + o) = Dot(ref Unsafe.Add(ref xs, r * k), ref Unsafe.Add(ref ws, o * k), k);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -183,23 +185,23 @@ public static partial class Kernels
     private static float Dot(ref float a, ref float b, int k)
         => TensorPrimitives.Dot(MemoryMarshal.CreateReadOnlySpan(ref a, k), MemoryMarshal.CreateReadOnlySpan(ref b, k));
 
-    // out(rows, m) (=|+=) coef(rows, kdim) · mat(kdim, m): tiles of 4 rows × 32 columns, broadcasting one coefficient per row.
+    // out(rows, m) (=|+=) coef(rows, kdim) · mat(kdim, m): tiles of 4 rows × 32 columns, broadcasting one coefficient
+    // per row. Rows are the inner loop, so a 32-column panel of mat stays in cache while every row block uses it.
     private static void AxpyRows512(Span<float> output, ReadOnlySpan<float> coef, ReadOnlySpan<float> mat, int rows, int kdim, int m, bool accumulate)
     {
         ref float outs = ref MemoryMarshal.GetReference(output);
         ref float cs = ref MemoryMarshal.GetReference(coef);
         ref float ms = ref MemoryMarshal.GetReference(mat);
-        int r = 0;
-        for (; r + 4 <= rows; r += 4)
-        {
-            int j = 0;
-            for (; j + 32 <= m; j += 32) Axpy4x32(ref outs, ref cs, ref ms, r, j, kdim, m, accumulate);
-            for (; j + 16 <= m; j += 16) Axpy4x16(ref outs, ref cs, ref ms, r, j, kdim, m, accumulate);
-            for (; j < m; j++)
-                for (int rr = r; rr < r + 4; rr++) AxpyScalar(ref outs, ref cs, ref ms, rr, j, kdim, m, accumulate);
-        }
-        for (; r < rows; r++)
-            for (int j = 0; j < m; j++) AxpyScalar(ref outs, ref cs, ref ms, r, j, kdim, m, accumulate);
+        int fullRows = rows & ~3;
+        int j = 0;
+        for (; j + 32 <= m; j += 32)
+            for (int r = 0; r < fullRows; r += 4) Axpy4x32(ref outs, ref cs, ref ms, r, j, kdim, m, accumulate);
+        for (; j + 16 <= m; j += 16)
+            for (int r = 0; r < fullRows; r += 4) Axpy4x16(ref outs, ref cs, ref ms, r, j, kdim, m, accumulate);
+        for (; j < m; j++)
+            for (int r = 0; r < fullRows; r++) AxpyScalar(ref outs, ref cs, ref ms, r, j, kdim, m, accumulate);
+        for (int r = fullRows; r < rows; r++)
+            for (int c = 0; c < m; c++) AxpyScalar(ref outs, ref cs, ref ms, r, c, kdim, m, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
