@@ -12,7 +12,7 @@ public static partial class Kernels
     public static void DropoutForward(Span<float> y, Span<float> mask, ReadOnlySpan<float> x, float p, ref Rng rng)
     {
         if (!(p >= 0 && p < 1)) throw new ArgumentOutOfRangeException(nameof(p), p, "p must be in [0, 1).");
-        Need(y, x.Length, nameof(y)); Need(mask, x.Length, nameof(mask));
+        CheckLength(y, x.Length); CheckLength(mask, x.Length);
         if (p == 0)
         {
             mask[..x.Length].Fill(1f);
@@ -20,18 +20,17 @@ public static partial class Kernels
             return;
         }
         float scale = 1f / (1f - p);
-        for (int i = 0; i < x.Length; i++)
-        {
-            float keep = rng.NextFloat() >= p ? scale : 0f;
-            mask[i] = keep;
-            y[i] = x[i] * keep;
-        }
+        Span<float> m = mask[..x.Length];
+        Rng local = rng; // the generator's state stays in registers through the loop
+        for (int i = 0; i < m.Length; i++) m[i] = local.NextFloat() >= p ? scale : 0f;
+        rng = local;
+        TensorPrimitives.Multiply(x, m, y[..x.Length]);
     }
 
     /// <summary>dx = dy · mask. Overwrites dx.</summary>
     public static void DropoutBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> mask)
     {
-        Need(dx, dy.Length, nameof(dx)); Need(mask, dy.Length, nameof(mask));
+        CheckLength(dx, dy.Length); CheckLength(mask, dy.Length);
         TensorPrimitives.Multiply(dy, mask[..dy.Length], dx[..dy.Length]);
     }
 }

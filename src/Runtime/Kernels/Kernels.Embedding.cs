@@ -12,7 +12,7 @@ public static partial class Kernels
     public static void EmbeddingForward(Span<float> y, ReadOnlySpan<int> ids, ReadOnlySpan<float> table, int numEmbeddings, int dim)
     {
         CheckRows(ids.Length, dim);
-        Need(y, ids.Length * dim, nameof(y)); Need(table, numEmbeddings * dim, nameof(table));
+        CheckLength(y, ids.Length * dim); CheckLength(table, numEmbeddings * dim);
         CheckIds(ids, numEmbeddings);
         for (int i = 0; i < ids.Length; i++) table.Slice(ids[i] * dim, dim).CopyTo(y.Slice(i * dim, dim));
     }
@@ -21,7 +21,7 @@ public static partial class Kernels
     public static void EmbeddingBackward(Span<float> dtable, ReadOnlySpan<float> dy, ReadOnlySpan<int> ids, int numEmbeddings, int dim)
     {
         CheckRows(ids.Length, dim);
-        Need(dy, ids.Length * dim, nameof(dy)); Need(dtable, numEmbeddings * dim, nameof(dtable));
+        CheckLength(dy, ids.Length * dim); CheckLength(dtable, numEmbeddings * dim);
         CheckIds(ids, numEmbeddings);
         for (int i = 0; i < ids.Length; i++)
         {

@@ -1,115 +1,128 @@
 using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace ModelGen;
 
 public static partial class Kernels
 {
-    // Φ(x) = ½·erfc(−x/√2), with erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2), z ≥ 0: a Chebyshev fit whose relative
-    // error is below 1.2e-7 for every z (Numerical Recipes' erfcc), so Φ stays accurate in the far negative tail where
-    // 1 + erf(x/√2) would cancel. It is evaluated in double, so the float result carries only the fit's error and one
-    // rounding: in float, −z² + P(t) alone would lose ~1e-6 of relative accuracy for |x| ≈ 4.
-    private const double InvSqrt2 = 0.70710678118654752;
-    private const double InvSqrt2Pi = 0.39894228040143268;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double ErfcPositive(double z)
-    {
-        double t = 1 / (1 + 0.5 * z);
-        double p = -0.82215223 + t * 0.17087277;
-        p = 1.48851587 + t * p;
-        p = -1.13520398 + t * p;
-        p = 0.27886807 + t * p;
-        p = -0.18628806 + t * p;
-        p = 0.09678418 + t * p;
-        p = 0.37409196 + t * p;
-        p = 1.00002368 + t * p;
-        p = -1.26551223 + t * p;
-        return t * Math.Exp(-z * z + p);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> ErfcPositive(Vector512<double> z)
-    {
-        var t = Vector512<double>.One / (Vector512<double>.One + Vector512.Create(0.5) * z);
-        var p = Vector512.FusedMultiplyAdd(t, Vector512.Create(0.17087277), Vector512.Create(-0.82215223));
-        p = Vector512.FusedMultiplyAdd(t, p, Vector512.Create(1.48851587));
-        p = Vector512.FusedMultiplyAdd(t, p, Vector512.Create(-1.13520398));
-        p = Vector512.FusedMultiplyAdd(t, p, Vector512.Create(0.27886807));
-        p = Vector512.FusedMultiplyAdd(t, p, Vector512.Create(-0.18628806));
-        p = Vector512.FusedMultiplyAdd(t, p, Vector512.Create(0.09678418));
-        p = Vector512.FusedMultiplyAdd(t, p, Vector512.Create(0.37409196));
-        p = Vector512.FusedMultiplyAdd(t, p, Vector512.Create(1.00002368));
-        p = Vector512.FusedMultiplyAdd(t, p, Vector512.Create(-1.26551223));
-        return t * Vector512.Exp(p - z * z);
-    }
-
-    /// <summary>The standard normal CDF Φ(x).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double NormalCdf(double x)
-    {
-        double half = 0.5 * ErfcPositive(Math.Abs(x) * InvSqrt2);
-        return x >= 0 ? 1 - half : half;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> NormalCdf(Vector512<double> x)
-    {
-        var half = Vector512.Create(0.5) * ErfcPositive(Vector512.Abs(x) * Vector512.Create(InvSqrt2));
-        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<double>.Zero), Vector512<double>.One - half, half);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> GeluDerivative(Vector512<double> x)
-        => Vector512.FusedMultiplyAdd(x, Vector512.Create(InvSqrt2Pi) * Vector512.Exp(Vector512.Create(-0.5) * x * x), NormalCdf(x));
-
-    /// <summary>Exact GELU, as <c>nn.GELU()</c>: y = x·Φ(x) = 0.5·x·(1 + erf(x/√2)). y and x have the same length.</summary>
+    /// <summary>
+    /// Exact GELU, as <c>torch.nn.GELU()</c> (approximate='none'): y = x·Φ(x) = 0.5·x·(1 + erf(x/√2)).
+    /// Element-wise over <c>x.Length</c> values; <paramref name="y"/> may be <paramref name="x"/> itself.
+    /// </summary>
+    /// <param name="y">Output, at least <c>x.Length</c> values.</param>
+    /// <param name="x">Input.</param>
+    /// <remarks>
+    /// Each value is widened to double, Φ is evaluated there (relative error below 1e-9) and the product is rounded
+    /// to float once, so the result is within about half an ulp of the exact GELU of the float input. Φ is computed
+    /// through the normal tail Φ(−|x|), never as 1 + erf, so large negative inputs keep their relative accuracy
+    /// (1 + erf in float loses every digit below x ≈ −5). Large inputs give the limits: gelu(1e4) = 1e4,
+    /// gelu(−1e4) = −0, gelu(+∞) = +∞ and gelu(−∞) = −0 (PyTorch's formula gives NaN there, as ∞·0); NaN stays NaN.
+    /// </remarks>
     public static void GeluForward(Span<float> y, ReadOnlySpan<float> x)
     {
-        Need(y, x.Length, nameof(y));
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        ref float ys = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (UseVector512)
+        CheckLength(y, x.Length);
+        Map<GeluOperator>(y, x);
+    }
+
+    /// <summary>
+    /// GELU backward: dx = dy · gelu′(x), gelu′(x) = Φ(x) + x·φ(x). Overwrites <paramref name="dx"/> over <c>x.Length</c> values.
+    /// </summary>
+    /// <param name="dx">Gradient of the input (overwritten), at least <c>x.Length</c> values; may be <paramref name="dy"/> itself.</param>
+    /// <param name="dy">Gradient of the output, at least <c>x.Length</c> values.</param>
+    /// <param name="x">The forward input.</param>
+    public static void GeluBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x)
+    {
+        CheckLength(dx, x.Length);
+        CheckLength(dy, x.Length);
+        Map<GeluBackwardOperator>(dx, dy[..x.Length], x);
+    }
+
+    private readonly struct GeluOperator : IUnaryOperator, IDoubleFunction
+    {
+        public static TVec Invoke<TS, TVec>(TVec x) where TS : ISimd<TVec> where TVec : struct
+            => TS.InDouble<GeluOperator>(x);
+
+        public static TVecD Evaluate<TD, TVecD>(TVecD x) where TD : ISimdD<TVecD> where TVecD : struct
         {
-            for (; i + 16 <= x.Length; i += 16)
-            {
-                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref xs, (nuint)i));
-                Vector512.Narrow(lo * NormalCdf(lo), hi * NormalCdf(hi)).StoreUnsafe(ref ys, (nuint)i);
-            }
-        }
-        for (; i < x.Length; i++)
-        {
-            double v = Unsafe.Add(ref xs, i);
-            Unsafe.Add(ref ys, i) = (float)(v * NormalCdf(v));
+            TVecD tail = NormalTail<TD, TVecD>(x, out _, out TVecD clamped); // Φ(−|x|)
+            TVecD negative = TD.Multiply(clamped, tail);
+            TVecD positive = TD.Multiply(x, TD.Subtract(TD.Create(1), tail));
+            return TD.Select(TD.LessThan(x, TD.Create(0)), negative, positive);
         }
     }
 
-    /// <summary>dx = dy · GELU'(x), GELU'(x) = Φ(x) + x·φ(x). Overwrites dx.</summary>
-    public static void GeluBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x)
+    private readonly struct GeluBackwardOperator : IBinaryOperator, IDoubleFunction2
     {
-        Need(dx, x.Length, nameof(dx));
-        Need(dy, x.Length, nameof(dy));
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        ref float dys = ref MemoryMarshal.GetReference(dy);
-        ref float dxs = ref MemoryMarshal.GetReference(dx);
-        int i = 0;
-        if (UseVector512)
+        public static TVec Invoke<TS, TVec>(TVec dy, TVec x) where TS : ISimd<TVec> where TVec : struct
+            => TS.InDouble<GeluBackwardOperator>(dy, x);
+
+        public static TVecD Evaluate<TD, TVecD>(TVecD dy, TVecD x) where TD : ISimdD<TVecD> where TVecD : struct
         {
-            for (; i + 16 <= x.Length; i += 16)
-            {
-                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref xs, (nuint)i));
-                var (dlo, dhi) = Vector512.Widen(Vector512.LoadUnsafe(ref dys, (nuint)i));
-                Vector512.Narrow(dlo * GeluDerivative(lo), dhi * GeluDerivative(hi)).StoreUnsafe(ref dxs, (nuint)i);
-            }
+            TVecD tail = NormalTail<TD, TVecD>(x, out TVecD gauss, out TVecD clamped);
+            TVecD cdf = TD.Select(TD.LessThan(x, TD.Create(0)), tail, TD.Subtract(TD.Create(1), tail));
+            TVecD pdf = TD.Multiply(gauss, TD.Create(InvSqrt2Pi));
+            return TD.Multiply(dy, TD.MultiplyAdd(clamped, pdf, cdf));
         }
-        for (; i < x.Length; i++)
-        {
-            double v = Unsafe.Add(ref xs, i);
-            double derivative = NormalCdf(v) + v * InvSqrt2Pi * Math.Exp(-0.5 * v * v);
-            Unsafe.Add(ref dxs, i) = (float)(Unsafe.Add(ref dys, i) * derivative);
-        }
+    }
+
+    private const double InvSqrt2Pi = 0.398942280401432678;
+
+    /// <summary>
+    /// The normal tail Φ(−a), a = |x|, with <paramref name="gauss"/> = exp(−a²/2) and <paramref name="clamped"/> = x
+    /// clamped to ±37. Φ(−a) = gauss · g(s) / (a + 2), where g(s) = Φ(−a)·e^{a²/2}·(a + 2) is smooth and flat (between
+    /// 0.45 and 1) in s = (1.25a − 2)/(a + 2), which maps a ∈ [0, 16] onto [−1, 1]; a weighted minimax polynomial of
+    /// degree 12 fits g there with relative error 9e-10. Beyond a = 16 every product with gauss is far below the
+    /// smallest float, so a is only clamped at 37, where exp(−a²/2) is still a normal double: ±1e30 and ±∞ then give
+    /// the limits (gelu(−∞) = −0, gelu′(±∞) = 0 or 1) instead of ∞·0.
+    /// </summary>
+    private static TVecD NormalTail<TD, TVecD>(TVecD x, out TVecD gauss, out TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
+    {
+        TVecD a = TD.Min(TD.Abs(x), TD.Create(37));
+        clamped = TD.Select(TD.LessThan(x, TD.Create(0)), TD.Subtract(TD.Create(0), a), a);
+        TVecD d = TD.Divide(TD.Create(1), TD.Add(a, TD.Create(2)));
+        TVecD s = TD.Multiply(TD.MultiplyAdd(a, TD.Create(1.25), TD.Create(-2)), d);
+        TVecD g = TD.Create(-3.477726016940034e-6);
+        g = TD.MultiplyAdd(g, s, TD.Create(-1.8126082752761405e-5));
+        g = TD.MultiplyAdd(g, s, TD.Create(-1.0834541996699064e-5));
+        g = TD.MultiplyAdd(g, s, TD.Create(8.8444746222524494e-5));
+        g = TD.MultiplyAdd(g, s, TD.Create(0.00023591968257784252));
+        g = TD.MultiplyAdd(g, s, TD.Create(7.0066374325444618e-5));
+        g = TD.MultiplyAdd(g, s, TD.Create(-0.0011394925130003716));
+        g = TD.MultiplyAdd(g, s, TD.Create(-0.0029305671935488769));
+        g = TD.MultiplyAdd(g, s, TD.Create(0.001796069343705642));
+        g = TD.MultiplyAdd(g, s, TD.Create(0.025392051698410345));
+        g = TD.MultiplyAdd(g, s, TD.Create(0.013124429005140302));
+        g = TD.MultiplyAdd(g, s, TD.Create(-0.29906334252711474));
+        g = TD.MultiplyAdd(g, s, TD.Create(0.70953591468463743));
+        // a is a widened float, so a·a is exact in double and exp(−a²/2) carries only the exponential's own error.
+        gauss = ExpOfNonPositive<TD, TVecD>(TD.Multiply(TD.Multiply(a, a), TD.Create(-0.5)));
+        return TD.Multiply(TD.Multiply(gauss, g), d);
+    }
+
+    /// <summary>
+    /// e^y for y in [−708, 0]: Cody–Waite reduction by ln 2 and the Taylor series to degree 11 (relative error about
+    /// 1e-14). Written here, with only IEEE-exact operations, so every width gives the same bits.
+    /// </summary>
+    private static TVecD ExpOfNonPositive<TD, TVecD>(TVecD y) where TD : ISimdD<TVecD> where TVecD : struct
+    {
+        const double Log2E = 1.4426950408889634;
+        const double Ln2Hi = 6.93147180369123816490e-01; // fdlibm's split: n·Ln2Hi is exact for |n| < 2^11
+        const double Ln2Lo = 1.90821492927058770002e-10;
+
+        TVecD n = TD.Round(TD.Multiply(y, TD.Create(Log2E)));
+        TVecD r = TD.MultiplyAdd(n, TD.Create(-Ln2Hi), y);
+        r = TD.MultiplyAdd(n, TD.Create(-Ln2Lo), r); // |r| ≤ ln2/2
+        TVecD p = TD.Create(1.0 / 39916800);
+        p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 3628800));
+        p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 362880));
+        p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 40320));
+        p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 5040));
+        p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 720));
+        p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 120));
+        p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 24));
+        p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 6));
+        p = TD.MultiplyAdd(p, r, TD.Create(0.5));
+        p = TD.MultiplyAdd(p, r, TD.Create(1));
+        p = TD.MultiplyAdd(p, r, TD.Create(1));
+        return TD.Multiply(p, TD.PowerOfTwo(n));
     }
 }

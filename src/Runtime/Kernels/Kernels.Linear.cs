@@ -6,347 +6,423 @@ using System.Runtime.Intrinsics;
 
 namespace ModelGen;
 
-/// <summary>
-/// The kernels generated models call. Shapes are row-major; <c>rows</c> counts the vectors of the last dimension a
-/// call holds. Activation gradients are overwritten (<c>dx = …</c>); parameter gradients accumulate (<c>dW += …</c>).
-/// Each matrix product sits behind one public method, with a Vector512 register-blocked path and a portable
-/// TensorPrimitives path for machines without AVX-512.
-/// </summary>
+// The three matrix products of a Linear layer, each behind its own public method so it can be tuned or swapped alone.
+// All three vectorise along inFeatures (the contiguous dimension of x, w, dx and dw), so one width choice per call
+// serves every tile, and a remainder is one overlapping last vector rather than a scalar loop. Register tiles hold 16
+// accumulators (4 × 4 vectors): 8 loads feed 16 FMAs, and 16 independent chains hide the FMA latency. Nothing is
+// packed or allocated: every operand is already laid out so the tiles read it with unit stride.
 public static partial class Kernels
 {
-    /// <summary>Whether the Vector512 paths run; tests turn it off to check the portable paths.</summary>
-    internal static bool UseVector512 = Vector512.IsHardwareAccelerated;
-
-    /// <summary>y(rows, out) = x(rows, in) · wᵀ + bias, with w stored (out, in) as PyTorch does; an empty bias means none.</summary>
+    /// <summary>
+    /// y(rows, outFeatures) = x(rows, inFeatures) · wᵀ + bias, as <c>nn.Linear</c>; w is (outFeatures, inFeatures) as
+    /// PyTorch stores it. <paramref name="bias"/> holds outFeatures values, or is empty for a layer without bias.
+    /// </summary>
+    /// <param name="y">Output (rows, outFeatures), overwritten.</param>
+    /// <param name="x">Input (rows, inFeatures).</param>
+    /// <param name="w">Weight (outFeatures, inFeatures).</param>
+    /// <param name="bias">Bias (outFeatures), or empty.</param>
+    /// <param name="rows">Number of valid rows.</param>
+    /// <param name="inFeatures">Input features.</param>
+    /// <param name="outFeatures">Output features.</param>
     public static void LinearForward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, int rows, int inFeatures, int outFeatures)
     {
-        CheckProduct(rows, inFeatures, outFeatures);
-        Need(y, rows * outFeatures, nameof(y));
-        Need(x, rows * inFeatures, nameof(x));
-        Need(w, outFeatures * inFeatures, nameof(w));
-        if (!bias.IsEmpty) Need(bias, outFeatures, nameof(bias));
+        CheckNonNegative(rows);
+        CheckNonNegative(inFeatures);
+        CheckNonNegative(outFeatures);
+        CheckLength(y, (long)rows * outFeatures);
+        CheckLength(x, (long)rows * inFeatures);
+        CheckLength(w, (long)outFeatures * inFeatures);
+        if (!bias.IsEmpty) CheckLength(bias, outFeatures);
+        if (rows == 0 || outFeatures == 0) return;
 
-        if (UseVector512 && inFeatures >= Vector512<float>.Count)
-        {
-            LinearForward512(y, x, w, rows, inFeatures, outFeatures);
-        }
-        else
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                var xr = x.Slice(r * inFeatures, inFeatures);
-                for (int o = 0; o < outFeatures; o++) y[r * outFeatures + o] = TensorPrimitives.Dot(xr, w.Slice(o * inFeatures, inFeatures));
-            }
-        }
-        if (!bias.IsEmpty)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                var yr = y.Slice(r * outFeatures, outFeatures);
-                TensorPrimitives.Add(yr, bias[..outFeatures], yr);
-            }
-        }
-    }
-
-    /// <summary>dx(rows, in) = dy(rows, out) · w(out, in). Overwrites dx.</summary>
-    public static void LinearBackwardInput(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int rows, int inFeatures, int outFeatures)
-    {
-        CheckProduct(rows, inFeatures, outFeatures);
-        Need(dx, rows * inFeatures, nameof(dx));
-        Need(dy, rows * outFeatures, nameof(dy));
-        Need(w, outFeatures * inFeatures, nameof(w));
-        // dx row r = Σ_o dy[r, o] · w row o: broadcast one gradient value against a row of the weight.
-        if (UseVector512 && inFeatures >= Vector512<float>.Count)
-        {
-            AxpyRows512(dx, dy, w, rows, outFeatures, inFeatures, accumulate: false);
-            return;
-        }
-        for (int r = 0; r < rows; r++)
-        {
-            var dxr = dx.Slice(r * inFeatures, inFeatures);
-            dxr.Clear();
-            for (int o = 0; o < outFeatures; o++) TensorPrimitives.MultiplyAdd(w.Slice(o * inFeatures, inFeatures), dy[r * outFeatures + o], dxr, dxr);
-        }
-    }
-
-    /// <summary>dw(out, in) += dy(rows, out)ᵀ · x(rows, in). Accumulates.</summary>
-    public static void LinearBackwardWeight(Span<float> dw, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rows, int inFeatures, int outFeatures)
-    {
-        CheckProduct(rows, inFeatures, outFeatures);
-        Need(dw, outFeatures * inFeatures, nameof(dw));
-        Need(dy, rows * outFeatures, nameof(dy));
-        Need(x, rows * inFeatures, nameof(x));
-        if (UseVector512 && inFeatures >= Vector512<float>.Count)
-        {
-            WeightGradient512(dw, dy, x, rows, inFeatures, outFeatures);
-            return;
-        }
-        for (int o = 0; o < outFeatures; o++)
-        {
-            var dwo = dw.Slice(o * inFeatures, inFeatures);
-            for (int r = 0; r < rows; r++) TensorPrimitives.MultiplyAdd(x.Slice(r * inFeatures, inFeatures), dy[r * outFeatures + o], dwo, dwo);
-        }
-    }
-
-    /// <summary>dbias(out) += Σ over rows of dy(rows, out). Accumulates.</summary>
-    public static void LinearBackwardBias(Span<float> dbias, ReadOnlySpan<float> dy, int rows, int outFeatures)
-    {
-        CheckProduct(rows, 1, outFeatures);
-        Need(dbias, outFeatures, nameof(dbias));
-        Need(dy, rows * outFeatures, nameof(dy));
-        var db = dbias[..outFeatures];
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, dy.Slice(r * outFeatures, outFeatures), db);
-    }
-
-    // y = x·wᵀ: tiles of 4 rows × 4 outputs, each a dot product along `in` held in one vector accumulator. The loop
-    // over rows is inside the loop over outputs, so the 4 weight rows of a tile stay in L1 while every row of x
-    // passes by (x is small; the weight is the large operand and is read from memory once).
-    private static void LinearForward512(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, int rows, int k, int n)
-    {
+        var shape = new Shape(rows, inFeatures, outFeatures);
+        ref float ys = ref MemoryMarshal.GetReference(y);
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ws = ref MemoryMarshal.GetReference(w);
-        ref float ys = ref MemoryMarshal.GetReference(y);
-        int fullRows = rows & ~3;
-        int o = 0;
-        for (; o + 4 <= n; o += 4)
+        switch (Widths.For(inFeatures))
         {
-            for (int r = 0; r < fullRows; r += 4) Dot4x4(ref xs, ref ws, ref ys, r, o, k, n);
-            for (int r = fullRows; r < rows; r++)
-                for (int oo = o; oo < o + 4; oo++) Unsafe.Add(ref ys, r * n + oo) = Dot(ref Unsafe.Add(ref xs, r * k), ref Unsafe.Add(ref ws, oo * k), k);
-        }
-        for (; o < n; o++)
-            for (int r = 0; r < rows; r++) Unsafe.Add(ref ys, r * n + o) = Dot(ref Unsafe.Add(ref xs, r * k), ref Unsafe.Add(ref ws, o * k), k);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot4x4(ref float xs, ref float ws, ref float ys, int r, int o, int k, int n)
-    {
-        ref float x0 = ref Unsafe.Add(ref xs, r * k);
-        ref float x1 = ref Unsafe.Add(ref x0, k);
-        ref float x2 = ref Unsafe.Add(ref x1, k);
-        ref float x3 = ref Unsafe.Add(ref x2, k);
-        ref float w0 = ref Unsafe.Add(ref ws, o * k);
-        ref float w1 = ref Unsafe.Add(ref w0, k);
-        ref float w2 = ref Unsafe.Add(ref w1, k);
-        ref float w3 = ref Unsafe.Add(ref w2, k);
-        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
-        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
-        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
-        int i = 0;
-        for (; i + 16 <= k; i += 16)
-        {
-            var v0 = Vector512.LoadUnsafe(ref w0, (nuint)i);
-            var v1 = Vector512.LoadUnsafe(ref w1, (nuint)i);
-            var v2 = Vector512.LoadUnsafe(ref w2, (nuint)i);
-            var v3 = Vector512.LoadUnsafe(ref w3, (nuint)i);
-            var u = Vector512.LoadUnsafe(ref x0, (nuint)i);
-            a00 = Vector512.FusedMultiplyAdd(u, v0, a00); a01 = Vector512.FusedMultiplyAdd(u, v1, a01);
-            a02 = Vector512.FusedMultiplyAdd(u, v2, a02); a03 = Vector512.FusedMultiplyAdd(u, v3, a03);
-            u = Vector512.LoadUnsafe(ref x1, (nuint)i);
-            a10 = Vector512.FusedMultiplyAdd(u, v0, a10); a11 = Vector512.FusedMultiplyAdd(u, v1, a11);
-            a12 = Vector512.FusedMultiplyAdd(u, v2, a12); a13 = Vector512.FusedMultiplyAdd(u, v3, a13);
-            u = Vector512.LoadUnsafe(ref x2, (nuint)i);
-            a20 = Vector512.FusedMultiplyAdd(u, v0, a20); a21 = Vector512.FusedMultiplyAdd(u, v1, a21);
-            a22 = Vector512.FusedMultiplyAdd(u, v2, a22); a23 = Vector512.FusedMultiplyAdd(u, v3, a23);
-            u = Vector512.LoadUnsafe(ref x3, (nuint)i);
-            a30 = Vector512.FusedMultiplyAdd(u, v0, a30); a31 = Vector512.FusedMultiplyAdd(u, v1, a31);
-            a32 = Vector512.FusedMultiplyAdd(u, v2, a32); a33 = Vector512.FusedMultiplyAdd(u, v3, a33);
-        }
-        ref float y0 = ref Unsafe.Add(ref ys, r * n + o);
-        Store4(ref y0, a00, a01, a02, a03);
-        Store4(ref Unsafe.Add(ref y0, n), a10, a11, a12, a13);
-        Store4(ref Unsafe.Add(ref y0, 2 * n), a20, a21, a22, a23);
-        Store4(ref Unsafe.Add(ref y0, 3 * n), a30, a31, a32, a33);
-        // The last k mod 16 products, one at a time.
-        for (; i < k; i++)
-        {
-            for (int a = 0; a < 4; a++)
-            {
-                float xv = Unsafe.Add(ref x0, a * k + i);
-                ref float yr = ref Unsafe.Add(ref y0, a * n);
-                yr += xv * Unsafe.Add(ref w0, i);
-                Unsafe.Add(ref yr, 1) += xv * Unsafe.Add(ref w0, k + i);
-                Unsafe.Add(ref yr, 2) += xv * Unsafe.Add(ref w0, 2 * k + i);
-                Unsafe.Add(ref yr, 3) += xv * Unsafe.Add(ref w0, 3 * k + i);
-            }
+            case VectorWidth.V512: ForwardTiles<Simd512, Vector512<float>>(ref ys, ref xs, ref ws, bias, shape); break;
+            case VectorWidth.V256: ForwardTiles<Simd256, Vector256<float>>(ref ys, ref xs, ref ws, bias, shape); break;
+            case VectorWidth.V128: ForwardTiles<Simd128, Vector128<float>>(ref ys, ref xs, ref ws, bias, shape); break;
+            default: ForwardTiles<Simd1, float>(ref ys, ref xs, ref ws, bias, shape); break;
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store4(ref float destination, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    /// <summary>dx(rows, inFeatures) = dy(rows, outFeatures) · w(outFeatures, inFeatures). Overwrites dx.</summary>
+    /// <param name="dx">Gradient of the input (rows, inFeatures), overwritten.</param>
+    /// <param name="dy">Gradient of the output (rows, outFeatures).</param>
+    /// <param name="w">Weight (outFeatures, inFeatures).</param>
+    /// <param name="rows">Number of valid rows.</param>
+    /// <param name="inFeatures">Input features.</param>
+    /// <param name="outFeatures">Output features.</param>
+    public static void LinearBackwardInput(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int rows, int inFeatures, int outFeatures)
     {
-        destination = Vector512.Sum(a);
-        Unsafe.Add(ref destination, 1) = Vector512.Sum(b);
-        Unsafe.Add(ref destination, 2) = Vector512.Sum(c);
-        Unsafe.Add(ref destination, 3) = Vector512.Sum(d);
-    }
+        CheckNonNegative(rows);
+        CheckNonNegative(inFeatures);
+        CheckNonNegative(outFeatures);
+        CheckLength(dx, (long)rows * inFeatures);
+        CheckLength(dy, (long)rows * outFeatures);
+        CheckLength(w, (long)outFeatures * inFeatures);
+        if (rows == 0 || inFeatures == 0) return;
 
-    private static float Dot(ref float a, ref float b, int k)
-        => TensorPrimitives.Dot(MemoryMarshal.CreateReadOnlySpan(ref a, k), MemoryMarshal.CreateReadOnlySpan(ref b, k));
-
-    // out(rows, m) (=|+=) coef(rows, kdim) · mat(kdim, m): tiles of 4 rows × 32 columns, broadcasting one coefficient
-    // per row. Rows are the inner loop, so a 32-column panel of mat stays in cache while every row block uses it.
-    private static void AxpyRows512(Span<float> output, ReadOnlySpan<float> coef, ReadOnlySpan<float> mat, int rows, int kdim, int m, bool accumulate)
-    {
-        ref float outs = ref MemoryMarshal.GetReference(output);
-        ref float cs = ref MemoryMarshal.GetReference(coef);
-        ref float ms = ref MemoryMarshal.GetReference(mat);
-        int fullRows = rows & ~3;
-        int j = 0;
-        for (; j + 32 <= m; j += 32)
-            for (int r = 0; r < fullRows; r += 4) Axpy4x32(ref outs, ref cs, ref ms, r, j, kdim, m, accumulate);
-        for (; j + 16 <= m; j += 16)
-            for (int r = 0; r < fullRows; r += 4) Axpy4x16(ref outs, ref cs, ref ms, r, j, kdim, m, accumulate);
-        for (; j < m; j++)
-            for (int r = 0; r < fullRows; r++) AxpyScalar(ref outs, ref cs, ref ms, r, j, kdim, m, accumulate);
-        for (int r = fullRows; r < rows; r++)
-            for (int c = 0; c < m; c++) AxpyScalar(ref outs, ref cs, ref ms, r, c, kdim, m, accumulate);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AxpyScalar(ref float outs, ref float cs, ref float ms, int r, int j, int kdim, int m, bool accumulate)
-    {
-        float s = 0;
-        for (int k = 0; k < kdim; k++) s += Unsafe.Add(ref cs, r * kdim + k) * Unsafe.Add(ref ms, k * m + j);
-        ref float target = ref Unsafe.Add(ref outs, r * m + j);
-        target = accumulate ? target + s : s;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy4x32(ref float outs, ref float cs, ref float ms, int r, int j, int kdim, int m, bool accumulate)
-    {
-        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        ref float c0 = ref Unsafe.Add(ref cs, r * kdim);
-        ref float c1 = ref Unsafe.Add(ref c0, kdim);
-        ref float c2 = ref Unsafe.Add(ref c1, kdim);
-        ref float c3 = ref Unsafe.Add(ref c2, kdim);
-        for (int k = 0; k < kdim; k++)
+        var shape = new Shape(rows, inFeatures, outFeatures);
+        ref float dxs = ref MemoryMarshal.GetReference(dx);
+        ref float dys = ref MemoryMarshal.GetReference(dy);
+        ref float ws = ref MemoryMarshal.GetReference(w);
+        switch (Widths.For(inFeatures))
         {
-            ref float row = ref Unsafe.Add(ref ms, k * m + j);
-            var lo = Vector512.LoadUnsafe(ref row);
-            var hi = Vector512.LoadUnsafe(ref row, 16);
-            var s = Vector512.Create(Unsafe.Add(ref c0, k)); a0 = Vector512.FusedMultiplyAdd(s, lo, a0); b0 = Vector512.FusedMultiplyAdd(s, hi, b0);
-            s = Vector512.Create(Unsafe.Add(ref c1, k)); a1 = Vector512.FusedMultiplyAdd(s, lo, a1); b1 = Vector512.FusedMultiplyAdd(s, hi, b1);
-            s = Vector512.Create(Unsafe.Add(ref c2, k)); a2 = Vector512.FusedMultiplyAdd(s, lo, a2); b2 = Vector512.FusedMultiplyAdd(s, hi, b2);
-            s = Vector512.Create(Unsafe.Add(ref c3, k)); a3 = Vector512.FusedMultiplyAdd(s, lo, a3); b3 = Vector512.FusedMultiplyAdd(s, hi, b3);
+            case VectorWidth.V512: InputGradientTiles<Simd512, Vector512<float>>(ref dxs, ref dys, ref ws, shape); break;
+            case VectorWidth.V256: InputGradientTiles<Simd256, Vector256<float>>(ref dxs, ref dys, ref ws, shape); break;
+            case VectorWidth.V128: InputGradientTiles<Simd128, Vector128<float>>(ref dxs, ref dys, ref ws, shape); break;
+            default: InputGradientTiles<Simd1, float>(ref dxs, ref dys, ref ws, shape); break;
         }
-        Put(ref Unsafe.Add(ref outs, r * m + j), a0, b0, accumulate);
-        Put(ref Unsafe.Add(ref outs, (r + 1) * m + j), a1, b1, accumulate);
-        Put(ref Unsafe.Add(ref outs, (r + 2) * m + j), a2, b2, accumulate);
-        Put(ref Unsafe.Add(ref outs, (r + 3) * m + j), a3, b3, accumulate);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy4x16(ref float outs, ref float cs, ref float ms, int r, int j, int kdim, int m, bool accumulate)
+    /// <summary>dw(outFeatures, inFeatures) += dy(rows, outFeatures)ᵀ · x(rows, inFeatures). Accumulates.</summary>
+    /// <param name="dw">Gradient of the weight (outFeatures, inFeatures), added into.</param>
+    /// <param name="dy">Gradient of the output (rows, outFeatures).</param>
+    /// <param name="x">The forward input (rows, inFeatures).</param>
+    /// <param name="rows">Number of valid rows.</param>
+    /// <param name="inFeatures">Input features.</param>
+    /// <param name="outFeatures">Output features.</param>
+    public static void LinearBackwardWeight(Span<float> dw, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rows, int inFeatures, int outFeatures)
     {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        ref float c0 = ref Unsafe.Add(ref cs, r * kdim);
-        for (int k = 0; k < kdim; k++)
-        {
-            var v = Vector512.LoadUnsafe(ref Unsafe.Add(ref ms, k * m + j));
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c0, k)), v, a0);
-            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c0, kdim + k)), v, a1);
-            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c0, 2 * kdim + k)), v, a2);
-            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c0, 3 * kdim + k)), v, a3);
-        }
-        Put16(ref Unsafe.Add(ref outs, r * m + j), a0, accumulate);
-        Put16(ref Unsafe.Add(ref outs, (r + 1) * m + j), a1, accumulate);
-        Put16(ref Unsafe.Add(ref outs, (r + 2) * m + j), a2, accumulate);
-        Put16(ref Unsafe.Add(ref outs, (r + 3) * m + j), a3, accumulate);
-    }
+        CheckNonNegative(rows);
+        CheckNonNegative(inFeatures);
+        CheckNonNegative(outFeatures);
+        CheckLength(dw, (long)outFeatures * inFeatures);
+        CheckLength(dy, (long)rows * outFeatures);
+        CheckLength(x, (long)rows * inFeatures);
+        if (rows == 0 || inFeatures == 0 || outFeatures == 0) return;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put16(ref float destination, Vector512<float> value, bool accumulate)
-    {
-        if (accumulate) value += Vector512.LoadUnsafe(ref destination);
-        value.StoreUnsafe(ref destination);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(ref float destination, Vector512<float> lo, Vector512<float> hi, bool accumulate)
-    {
-        if (accumulate)
-        {
-            lo += Vector512.LoadUnsafe(ref destination);
-            hi += Vector512.LoadUnsafe(ref destination, 16);
-        }
-        lo.StoreUnsafe(ref destination);
-        hi.StoreUnsafe(ref destination, 16);
-    }
-
-    // dw(n, k) += dyᵀ(n, rows) · x(rows, k): the same broadcast tile with the roles of rows and outputs swapped.
-    private static void WeightGradient512(Span<float> dw, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rows, int k, int n)
-    {
+        var shape = new Shape(rows, inFeatures, outFeatures);
         ref float dws = ref MemoryMarshal.GetReference(dw);
         ref float dys = ref MemoryMarshal.GetReference(dy);
         ref float xs = ref MemoryMarshal.GetReference(x);
-        int o = 0;
-        for (; o + 4 <= n; o += 4)
+        switch (Widths.For(inFeatures))
         {
-            int j = 0;
-            for (; j + 32 <= k; j += 32)
-            {
-                Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-                for (int r = 0; r < rows; r++)
-                {
-                    ref float xr = ref Unsafe.Add(ref xs, r * k + j);
-                    var lo = Vector512.LoadUnsafe(ref xr);
-                    var hi = Vector512.LoadUnsafe(ref xr, 16);
-                    ref float g = ref Unsafe.Add(ref dys, r * n + o);
-                    var s = Vector512.Create(g); a0 = Vector512.FusedMultiplyAdd(s, lo, a0); b0 = Vector512.FusedMultiplyAdd(s, hi, b0);
-                    s = Vector512.Create(Unsafe.Add(ref g, 1)); a1 = Vector512.FusedMultiplyAdd(s, lo, a1); b1 = Vector512.FusedMultiplyAdd(s, hi, b1);
-                    s = Vector512.Create(Unsafe.Add(ref g, 2)); a2 = Vector512.FusedMultiplyAdd(s, lo, a2); b2 = Vector512.FusedMultiplyAdd(s, hi, b2);
-                    s = Vector512.Create(Unsafe.Add(ref g, 3)); a3 = Vector512.FusedMultiplyAdd(s, lo, a3); b3 = Vector512.FusedMultiplyAdd(s, hi, b3);
-                }
-                Put(ref Unsafe.Add(ref dws, o * k + j), a0, b0, accumulate: true);
-                Put(ref Unsafe.Add(ref dws, (o + 1) * k + j), a1, b1, accumulate: true);
-                Put(ref Unsafe.Add(ref dws, (o + 2) * k + j), a2, b2, accumulate: true);
-                Put(ref Unsafe.Add(ref dws, (o + 3) * k + j), a3, b3, accumulate: true);
-            }
-            for (; j + 16 <= k; j += 16)
-            {
-                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (int r = 0; r < rows; r++)
-                {
-                    var v = Vector512.LoadUnsafe(ref Unsafe.Add(ref xs, r * k + j));
-                    ref float g = ref Unsafe.Add(ref dys, r * n + o);
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(g), v, a0);
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref g, 1)), v, a1);
-                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref g, 2)), v, a2);
-                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref g, 3)), v, a3);
-                }
-                Put16(ref Unsafe.Add(ref dws, o * k + j), a0, accumulate: true);
-                Put16(ref Unsafe.Add(ref dws, (o + 1) * k + j), a1, accumulate: true);
-                Put16(ref Unsafe.Add(ref dws, (o + 2) * k + j), a2, accumulate: true);
-                Put16(ref Unsafe.Add(ref dws, (o + 3) * k + j), a3, accumulate: true);
-            }
-            for (; j < k; j++)
-                for (int oo = o; oo < o + 4; oo++) WeightGradientScalar(ref dws, ref dys, ref xs, oo, j, rows, k, n);
+            case VectorWidth.V512: WeightGradientTiles<Simd512, Vector512<float>>(ref dws, ref dys, ref xs, shape); break;
+            case VectorWidth.V256: WeightGradientTiles<Simd256, Vector256<float>>(ref dws, ref dys, ref xs, shape); break;
+            case VectorWidth.V128: WeightGradientTiles<Simd128, Vector128<float>>(ref dws, ref dys, ref xs, shape); break;
+            default: WeightGradientTiles<Simd1, float>(ref dws, ref dys, ref xs, shape); break;
         }
-        for (; o < n; o++)
-            for (int j = 0; j < k; j++) WeightGradientScalar(ref dws, ref dys, ref xs, o, j, rows, k, n);
+    }
+
+    /// <summary>dbias(outFeatures) += Σ over rows of dy(rows, outFeatures). Accumulates.</summary>
+    /// <param name="dbias">Gradient of the bias (outFeatures), added into.</param>
+    /// <param name="dy">Gradient of the output (rows, outFeatures).</param>
+    /// <param name="rows">Number of valid rows.</param>
+    /// <param name="outFeatures">Output features.</param>
+    public static void LinearBackwardBias(Span<float> dbias, ReadOnlySpan<float> dy, int rows, int outFeatures)
+    {
+        CheckNonNegative(rows);
+        CheckNonNegative(outFeatures);
+        CheckLength(dbias, outFeatures);
+        CheckLength(dy, (long)rows * outFeatures);
+        Span<float> db = dbias[..outFeatures];
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, dy.Slice(r * outFeatures, outFeatures), db);
+    }
+
+    /// <summary>The sizes of one product: rows × inFeatures (K, the contiguous one) × outFeatures (N).</summary>
+    private readonly record struct Shape(int Rows, int K, int N);
+
+    // ---- y = x · wᵀ ----
+
+    // Tiles of 4 rows × 4 outputs, each output a dot product along K held in one vector accumulator and summed across
+    // lanes at the end. Outputs are the outer loop, so a tile's 4 weight rows stay in L1 while every row of x streams
+    // past (the weight is the large operand and is read from memory once). A partial tile repeats its last row or
+    // output: the repeat computes the same value and stores it over itself. Rows left over (rows mod 4) go one at a
+    // time through a 1 × 4 tile, so a one-row call (inference) does no repeated work.
+    private static void ForwardTiles<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        int rows = shape.Rows, k = shape.K, n = shape.N;
+        for (int o0 = 0; o0 < n; o0 += 4)
+        {
+            int o1 = Math.Min(o0 + 1, n - 1), o2 = Math.Min(o0 + 2, n - 1), o3 = Math.Min(o0 + 3, n - 1);
+            float b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+            if (!bias.IsEmpty) (b0, b1, b2, b3) = (bias[o0], bias[o1], bias[o2], bias[o3]);
+            int r0 = 0;
+            for (; r0 + 4 <= rows; r0 += 4)
+            {
+                DotTile<TS, TVec>(ref x, ref w, k, r0, r0 + 1, r0 + 2, r0 + 3, o0, o1, o2, o3, out Tile4x4 t);
+                Put(ref y, n, r0, o0, o1, o2, o3, t.S00 + b0, t.S01 + b1, t.S02 + b2, t.S03 + b3);
+                Put(ref y, n, r0 + 1, o0, o1, o2, o3, t.S10 + b0, t.S11 + b1, t.S12 + b2, t.S13 + b3);
+                Put(ref y, n, r0 + 2, o0, o1, o2, o3, t.S20 + b0, t.S21 + b1, t.S22 + b2, t.S23 + b3);
+                Put(ref y, n, r0 + 3, o0, o1, o2, o3, t.S30 + b0, t.S31 + b1, t.S32 + b2, t.S33 + b3);
+            }
+            // The last rows mod 4 (all of them for a single-row call) one at a time: no repeated work.
+            for (; r0 < rows; r0++)
+            {
+                DotRow<TS, TVec>(ref x, ref w, k, r0, o0, o1, o2, o3, out float s0, out float s1, out float s2, out float s3);
+                Put(ref y, n, r0, o0, o1, o2, o3, s0 + b0, s1 + b1, s2 + b2, s3 + b3);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeightGradientScalar(ref float dws, ref float dys, ref float xs, int o, int j, int rows, int k, int n)
+    private static ref float Row(ref float matrix, int row, int stride) => ref Unsafe.Add(ref matrix, (nint)row * stride);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(ref float y, int n, int r, int o0, int o1, int o2, int o3, float v0, float v1, float v2, float v3)
     {
-        float s = 0;
-        for (int r = 0; r < rows; r++) s += Unsafe.Add(ref dys, r * n + o) * Unsafe.Add(ref xs, r * k + j);
-        Unsafe.Add(ref dws, o * k + j) += s;
+        ref float row = ref Row(ref y, r, n);
+        Unsafe.Add(ref row, o0) = v0;
+        Unsafe.Add(ref row, o1) = v1;
+        Unsafe.Add(ref row, o2) = v2;
+        Unsafe.Add(ref row, o3) = v3;
     }
 
-    private static void CheckProduct(int rows, int inFeatures, int outFeatures)
+    /// <summary>16 sums of one 4 × 4 tile: S{row}{output}.</summary>
+    private struct Tile4x4
     {
-        if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "rows must not be negative.");
-        if (inFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(inFeatures), inFeatures, "inFeatures must be positive.");
-        if (outFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(outFeatures), outFeatures, "outFeatures must be positive.");
+        public float S00, S01, S02, S03, S10, S11, S12, S13, S20, S21, S22, S23, S30, S31, S32, S33;
     }
 
-    private static void Need<T>(ReadOnlySpan<T> span, int length, string name)
+    // Dot products of x rows r0..r3 with w rows o0..o3 along K. K ≥ one vector (the width was chosen so); the last
+    // K mod W values are one overlapping vector whose lanes already summed are zeroed in both operands.
+    private static void DotTile<TS, TVec>(ref float x, ref float w, int k, int r0, int r1, int r2, int r3, int o0, int o1, int o2, int o3, out Tile4x4 t)
+        where TS : ISimd<TVec> where TVec : struct
     {
-        if (span.Length < length) throw new ArgumentException($"{name} holds {span.Length} values; this call needs {length}.", name);
+        ref float x0 = ref Row(ref x, r0, k), x1 = ref Row(ref x, r1, k), x2 = ref Row(ref x, r2, k), x3 = ref Row(ref x, r3, k);
+        ref float w0 = ref Row(ref w, o0, k), w1 = ref Row(ref w, o1, k), w2 = ref Row(ref w, o2, k), w3 = ref Row(ref w, o3, k);
+        TVec a00 = TS.Zero, a01 = TS.Zero, a02 = TS.Zero, a03 = TS.Zero;
+        TVec a10 = TS.Zero, a11 = TS.Zero, a12 = TS.Zero, a13 = TS.Zero;
+        TVec a20 = TS.Zero, a21 = TS.Zero, a22 = TS.Zero, a23 = TS.Zero;
+        TVec a30 = TS.Zero, a31 = TS.Zero, a32 = TS.Zero, a33 = TS.Zero;
+        nuint width = (nuint)TS.Count, end = (nuint)k, i = 0;
+        for (; i + width <= end; i += width)
+        {
+            TVec u0 = TS.Load(ref x0, i), u1 = TS.Load(ref x1, i), u2 = TS.Load(ref x2, i), u3 = TS.Load(ref x3, i);
+            TVec v = TS.Load(ref w0, i);
+            a00 = TS.MultiplyAdd(u0, v, a00); a10 = TS.MultiplyAdd(u1, v, a10); a20 = TS.MultiplyAdd(u2, v, a20); a30 = TS.MultiplyAdd(u3, v, a30);
+            v = TS.Load(ref w1, i);
+            a01 = TS.MultiplyAdd(u0, v, a01); a11 = TS.MultiplyAdd(u1, v, a11); a21 = TS.MultiplyAdd(u2, v, a21); a31 = TS.MultiplyAdd(u3, v, a31);
+            v = TS.Load(ref w2, i);
+            a02 = TS.MultiplyAdd(u0, v, a02); a12 = TS.MultiplyAdd(u1, v, a12); a22 = TS.MultiplyAdd(u2, v, a22); a32 = TS.MultiplyAdd(u3, v, a32);
+            v = TS.Load(ref w3, i);
+            a03 = TS.MultiplyAdd(u0, v, a03); a13 = TS.MultiplyAdd(u1, v, a13); a23 = TS.MultiplyAdd(u2, v, a23); a33 = TS.MultiplyAdd(u3, v, a33);
+        }
+        if (i < end)
+        {
+            nuint last = end - width;
+            TVec fresh = TS.LanesFrom((int)(i - last)), zero = TS.Zero;
+            TVec u0 = TS.Select(fresh, TS.Load(ref x0, last), zero), u1 = TS.Select(fresh, TS.Load(ref x1, last), zero);
+            TVec u2 = TS.Select(fresh, TS.Load(ref x2, last), zero), u3 = TS.Select(fresh, TS.Load(ref x3, last), zero);
+            TVec v = TS.Select(fresh, TS.Load(ref w0, last), zero);
+            a00 = TS.MultiplyAdd(u0, v, a00); a10 = TS.MultiplyAdd(u1, v, a10); a20 = TS.MultiplyAdd(u2, v, a20); a30 = TS.MultiplyAdd(u3, v, a30);
+            v = TS.Select(fresh, TS.Load(ref w1, last), zero);
+            a01 = TS.MultiplyAdd(u0, v, a01); a11 = TS.MultiplyAdd(u1, v, a11); a21 = TS.MultiplyAdd(u2, v, a21); a31 = TS.MultiplyAdd(u3, v, a31);
+            v = TS.Select(fresh, TS.Load(ref w2, last), zero);
+            a02 = TS.MultiplyAdd(u0, v, a02); a12 = TS.MultiplyAdd(u1, v, a12); a22 = TS.MultiplyAdd(u2, v, a22); a32 = TS.MultiplyAdd(u3, v, a32);
+            v = TS.Select(fresh, TS.Load(ref w3, last), zero);
+            a03 = TS.MultiplyAdd(u0, v, a03); a13 = TS.MultiplyAdd(u1, v, a13); a23 = TS.MultiplyAdd(u2, v, a23); a33 = TS.MultiplyAdd(u3, v, a33);
+        }
+        t.S00 = TS.Sum(a00); t.S01 = TS.Sum(a01); t.S02 = TS.Sum(a02); t.S03 = TS.Sum(a03);
+        t.S10 = TS.Sum(a10); t.S11 = TS.Sum(a11); t.S12 = TS.Sum(a12); t.S13 = TS.Sum(a13);
+        t.S20 = TS.Sum(a20); t.S21 = TS.Sum(a21); t.S22 = TS.Sum(a22); t.S23 = TS.Sum(a23);
+        t.S30 = TS.Sum(a30); t.S31 = TS.Sum(a31); t.S32 = TS.Sum(a32); t.S33 = TS.Sum(a33);
     }
 
-    private static void Need<T>(Span<T> span, int length, string name) => Need((ReadOnlySpan<T>)span, length, name);
+    // Dot products of x row r with w rows o0..o3: the 1 × 4 form of DotTile, for leftover rows.
+    private static void DotRow<TS, TVec>(ref float x, ref float w, int k, int r, int o0, int o1, int o2, int o3, out float s0, out float s1, out float s2, out float s3)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        ref float xr = ref Row(ref x, r, k);
+        ref float w0 = ref Row(ref w, o0, k), w1 = ref Row(ref w, o1, k), w2 = ref Row(ref w, o2, k), w3 = ref Row(ref w, o3, k);
+        TVec a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
+        nuint width = (nuint)TS.Count, end = (nuint)k, i = 0;
+        for (; i + width <= end; i += width)
+        {
+            TVec u = TS.Load(ref xr, i);
+            a0 = TS.MultiplyAdd(u, TS.Load(ref w0, i), a0);
+            a1 = TS.MultiplyAdd(u, TS.Load(ref w1, i), a1);
+            a2 = TS.MultiplyAdd(u, TS.Load(ref w2, i), a2);
+            a3 = TS.MultiplyAdd(u, TS.Load(ref w3, i), a3);
+        }
+        if (i < end)
+        {
+            nuint last = end - width;
+            TVec fresh = TS.LanesFrom((int)(i - last)), zero = TS.Zero;
+            TVec u = TS.Select(fresh, TS.Load(ref xr, last), zero);
+            a0 = TS.MultiplyAdd(u, TS.Select(fresh, TS.Load(ref w0, last), zero), a0);
+            a1 = TS.MultiplyAdd(u, TS.Select(fresh, TS.Load(ref w1, last), zero), a1);
+            a2 = TS.MultiplyAdd(u, TS.Select(fresh, TS.Load(ref w2, last), zero), a2);
+            a3 = TS.MultiplyAdd(u, TS.Select(fresh, TS.Load(ref w3, last), zero), a3);
+        }
+        (s0, s1, s2, s3) = (TS.Sum(a0), TS.Sum(a1), TS.Sum(a2), TS.Sum(a3));
+    }
+
+    // ---- dx = dy · w ----
+
+    // Tiles of 4 rows × 4 vectors of dx: for each output feature o, broadcast dy[r, o] against the vectors of w row o
+    // (an outer-product update, so no lane sums). Column blocks are the outer loop so a block's strip of w is reused
+    // by every row tile while it is in cache. Partial tiles repeat a row (same values stored twice); the last
+    // K mod W columns are an overlapping vector, recomputed to the same values in the same order.
+    private static void InputGradientTiles<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        int rows = shape.Rows, k = shape.K, width = TS.Count, c = 0;
+        for (; c + 4 * width <= k; c += 4 * width)
+            for (int r0 = 0; r0 < rows; r0 += 4)
+                InputGradientTile4<TS, TVec>(ref dx, ref dy, ref w, shape, r0, c);
+        for (; c + width <= k; c += width)
+            for (int r0 = 0; r0 < rows; r0 += 4)
+                InputGradientTile1<TS, TVec>(ref dx, ref dy, ref w, shape, r0, c);
+        if (c < k)
+            for (int r0 = 0; r0 < rows; r0 += 4)
+                InputGradientTile1<TS, TVec>(ref dx, ref dy, ref w, shape, r0, k - width);
+    }
+
+    private static void InputGradientTile4<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape, int r0, int c)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        int rows = shape.Rows, k = shape.K, n = shape.N;
+        int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
+        ref float g0 = ref Row(ref dy, r0, n), g1 = ref Row(ref dy, r1, n), g2 = ref Row(ref dy, r2, n), g3 = ref Row(ref dy, r3, n);
+        ref float wc = ref Unsafe.Add(ref w, c);
+        nuint v1 = (nuint)TS.Count, v2 = 2 * v1, v3 = 3 * v1;
+        TVec a00 = TS.Zero, a01 = TS.Zero, a02 = TS.Zero, a03 = TS.Zero;
+        TVec a10 = TS.Zero, a11 = TS.Zero, a12 = TS.Zero, a13 = TS.Zero;
+        TVec a20 = TS.Zero, a21 = TS.Zero, a22 = TS.Zero, a23 = TS.Zero;
+        TVec a30 = TS.Zero, a31 = TS.Zero, a32 = TS.Zero, a33 = TS.Zero;
+        for (nuint o = 0; o < (nuint)n; o++)
+        {
+            ref float wr = ref Unsafe.Add(ref wc, (nint)o * k);
+            TVec m0 = TS.Load(ref wr, 0), m1 = TS.Load(ref wr, v1), m2 = TS.Load(ref wr, v2), m3 = TS.Load(ref wr, v3);
+            TVec s = TS.Create(Unsafe.Add(ref g0, o));
+            a00 = TS.MultiplyAdd(s, m0, a00); a01 = TS.MultiplyAdd(s, m1, a01); a02 = TS.MultiplyAdd(s, m2, a02); a03 = TS.MultiplyAdd(s, m3, a03);
+            s = TS.Create(Unsafe.Add(ref g1, o));
+            a10 = TS.MultiplyAdd(s, m0, a10); a11 = TS.MultiplyAdd(s, m1, a11); a12 = TS.MultiplyAdd(s, m2, a12); a13 = TS.MultiplyAdd(s, m3, a13);
+            s = TS.Create(Unsafe.Add(ref g2, o));
+            a20 = TS.MultiplyAdd(s, m0, a20); a21 = TS.MultiplyAdd(s, m1, a21); a22 = TS.MultiplyAdd(s, m2, a22); a23 = TS.MultiplyAdd(s, m3, a23);
+            s = TS.Create(Unsafe.Add(ref g3, o));
+            a30 = TS.MultiplyAdd(s, m0, a30); a31 = TS.MultiplyAdd(s, m1, a31); a32 = TS.MultiplyAdd(s, m2, a32); a33 = TS.MultiplyAdd(s, m3, a33);
+        }
+        ref float d0 = ref Unsafe.Add(ref Row(ref dx, r0, k), c);
+        TS.Store(a00, ref d0, 0); TS.Store(a01, ref d0, v1); TS.Store(a02, ref d0, v2); TS.Store(a03, ref d0, v3);
+        ref float d1 = ref Unsafe.Add(ref Row(ref dx, r1, k), c);
+        TS.Store(a10, ref d1, 0); TS.Store(a11, ref d1, v1); TS.Store(a12, ref d1, v2); TS.Store(a13, ref d1, v3);
+        ref float d2 = ref Unsafe.Add(ref Row(ref dx, r2, k), c);
+        TS.Store(a20, ref d2, 0); TS.Store(a21, ref d2, v1); TS.Store(a22, ref d2, v2); TS.Store(a23, ref d2, v3);
+        ref float d3 = ref Unsafe.Add(ref Row(ref dx, r3, k), c);
+        TS.Store(a30, ref d3, 0); TS.Store(a31, ref d3, v1); TS.Store(a32, ref d3, v2); TS.Store(a33, ref d3, v3);
+    }
+
+    private static void InputGradientTile1<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape, int r0, int c)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        int rows = shape.Rows, k = shape.K, n = shape.N;
+        int r1 = Math.Min(r0 + 1, rows - 1), r2 = Math.Min(r0 + 2, rows - 1), r3 = Math.Min(r0 + 3, rows - 1);
+        ref float g0 = ref Row(ref dy, r0, n), g1 = ref Row(ref dy, r1, n), g2 = ref Row(ref dy, r2, n), g3 = ref Row(ref dy, r3, n);
+        ref float wc = ref Unsafe.Add(ref w, c);
+        TVec a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
+        for (nuint o = 0; o < (nuint)n; o++)
+        {
+            TVec m = TS.Load(ref Unsafe.Add(ref wc, (nint)o * k), 0);
+            a0 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref g0, o)), m, a0);
+            a1 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref g1, o)), m, a1);
+            a2 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref g2, o)), m, a2);
+            a3 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref g3, o)), m, a3);
+        }
+        TS.Store(a0, ref Unsafe.Add(ref Row(ref dx, r0, k), c), 0);
+        TS.Store(a1, ref Unsafe.Add(ref Row(ref dx, r1, k), c), 0);
+        TS.Store(a2, ref Unsafe.Add(ref Row(ref dx, r2, k), c), 0);
+        TS.Store(a3, ref Unsafe.Add(ref Row(ref dx, r3, k), c), 0);
+    }
+
+    // ---- dw += dyᵀ · x ----
+
+    // Tiles of 4 weight rows (outputs) × 4 vectors: for each row r of the batch, broadcast dy[r, o] against the
+    // vectors of x row r, then add the tile into dw once. Column blocks are the outer loop so a block's strip of x
+    // stays in cache across all output tiles. Because dw accumulates, a partial tile computes a repeated output but
+    // adds only the valid ones, and the last K mod W columns add only their new lanes.
+    private static void WeightGradientTiles<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        int n = shape.N, k = shape.K, width = TS.Count, c = 0;
+        TVec all = TS.LanesFrom(0);
+        for (; c + 4 * width <= k; c += 4 * width)
+            for (int o0 = 0; o0 < n; o0 += 4)
+                WeightGradientTile4<TS, TVec>(ref dw, ref dy, ref x, shape, o0, c);
+        for (; c + width <= k; c += width)
+            for (int o0 = 0; o0 < n; o0 += 4)
+                WeightGradientTile1<TS, TVec>(ref dw, ref dy, ref x, shape, o0, c, all);
+        if (c < k)
+        {
+            TVec fresh = TS.LanesFrom(c - (k - width));
+            for (int o0 = 0; o0 < n; o0 += 4)
+                WeightGradientTile1<TS, TVec>(ref dw, ref dy, ref x, shape, o0, k - width, fresh);
+        }
+    }
+
+    private static void WeightGradientTile4<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, int o0, int c)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        int rows = shape.Rows, k = shape.K, n = shape.N, valid = Math.Min(4, n - o0);
+        int o1 = Math.Min(o0 + 1, n - 1), o2 = Math.Min(o0 + 2, n - 1), o3 = Math.Min(o0 + 3, n - 1);
+        ref float xc = ref Unsafe.Add(ref x, c);
+        nuint v1 = (nuint)TS.Count, v2 = 2 * v1, v3 = 3 * v1;
+        TVec a00 = TS.Zero, a01 = TS.Zero, a02 = TS.Zero, a03 = TS.Zero;
+        TVec a10 = TS.Zero, a11 = TS.Zero, a12 = TS.Zero, a13 = TS.Zero;
+        TVec a20 = TS.Zero, a21 = TS.Zero, a22 = TS.Zero, a23 = TS.Zero;
+        TVec a30 = TS.Zero, a31 = TS.Zero, a32 = TS.Zero, a33 = TS.Zero;
+        for (int r = 0; r < rows; r++)
+        {
+            ref float xr = ref Row(ref xc, r, k);
+            ref float g = ref Row(ref dy, r, n);
+            TVec m0 = TS.Load(ref xr, 0), m1 = TS.Load(ref xr, v1), m2 = TS.Load(ref xr, v2), m3 = TS.Load(ref xr, v3);
+            TVec s = TS.Create(Unsafe.Add(ref g, o0));
+            a00 = TS.MultiplyAdd(s, m0, a00); a01 = TS.MultiplyAdd(s, m1, a01); a02 = TS.MultiplyAdd(s, m2, a02); a03 = TS.MultiplyAdd(s, m3, a03);
+            s = TS.Create(Unsafe.Add(ref g, o1));
+            a10 = TS.MultiplyAdd(s, m0, a10); a11 = TS.MultiplyAdd(s, m1, a11); a12 = TS.MultiplyAdd(s, m2, a12); a13 = TS.MultiplyAdd(s, m3, a13);
+            s = TS.Create(Unsafe.Add(ref g, o2));
+            a20 = TS.MultiplyAdd(s, m0, a20); a21 = TS.MultiplyAdd(s, m1, a21); a22 = TS.MultiplyAdd(s, m2, a22); a23 = TS.MultiplyAdd(s, m3, a23);
+            s = TS.Create(Unsafe.Add(ref g, o3));
+            a30 = TS.MultiplyAdd(s, m0, a30); a31 = TS.MultiplyAdd(s, m1, a31); a32 = TS.MultiplyAdd(s, m2, a32); a33 = TS.MultiplyAdd(s, m3, a33);
+        }
+        AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o0, k), c), a00, a01, a02, a03);
+        if (valid > 1) AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o1, k), c), a10, a11, a12, a13);
+        if (valid > 2) AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o2, k), c), a20, a21, a22, a23);
+        if (valid > 3) AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o3, k), c), a30, a31, a32, a33);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo<TS, TVec>(ref float destination, TVec a0, TVec a1, TVec a2, TVec a3)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        nuint v1 = (nuint)TS.Count, v2 = 2 * v1, v3 = 3 * v1;
+        TS.Store(TS.Add(TS.Load(ref destination, 0), a0), ref destination, 0);
+        TS.Store(TS.Add(TS.Load(ref destination, v1), a1), ref destination, v1);
+        TS.Store(TS.Add(TS.Load(ref destination, v2), a2), ref destination, v2);
+        TS.Store(TS.Add(TS.Load(ref destination, v3), a3), ref destination, v3);
+    }
+
+    private static void WeightGradientTile1<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, int o0, int c, TVec fresh)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        int rows = shape.Rows, k = shape.K, n = shape.N, valid = Math.Min(4, n - o0);
+        int o1 = Math.Min(o0 + 1, n - 1), o2 = Math.Min(o0 + 2, n - 1), o3 = Math.Min(o0 + 3, n - 1);
+        ref float xc = ref Unsafe.Add(ref x, c);
+        TVec a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
+        for (int r = 0; r < rows; r++)
+        {
+            TVec m = TS.Load(ref Row(ref xc, r, k), 0);
+            ref float g = ref Row(ref dy, r, n);
+            a0 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref g, o0)), m, a0);
+            a1 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref g, o1)), m, a1);
+            a2 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref g, o2)), m, a2);
+            a3 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref g, o3)), m, a3);
+        }
+        TVec zero = TS.Zero;
+        AddTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o0, k), c), TS.Select(fresh, a0, zero));
+        if (valid > 1) AddTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o1, k), c), TS.Select(fresh, a1, zero));
+        if (valid > 2) AddTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o2, k), c), TS.Select(fresh, a2, zero));
+        if (valid > 3) AddTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o3, k), c), TS.Select(fresh, a3, zero));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo1<TS, TVec>(ref float destination, TVec a)
+        where TS : ISimd<TVec> where TVec : struct
+        => TS.Store(TS.Add(TS.Load(ref destination, 0), a), ref destination, 0);
 }

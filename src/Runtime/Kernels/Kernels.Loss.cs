@@ -8,12 +8,14 @@ public static partial class Kernels
     /// <summary>
     /// Cross-entropy from logits, as <c>F.cross_entropy(logits, targets)</c> with mean reduction: the mean over rows of
     /// −log_softmax(logits)[target], with the max subtracted first so logits like ±1e4 stay finite. Writes the softmax
-    /// to <paramref name="probs"/> for the backward. A target outside [0, classes) is an ArgumentOutOfRangeException.
+    /// to <paramref name="probs"/> (rows, classes) for the backward. Every target is checked before anything is
+    /// written: one outside [0, classes) is an ArgumentOutOfRangeException naming the target, its row and the class
+    /// count. With rows = 0 the mean is NaN, as in PyTorch.
     /// </summary>
     public static float CrossEntropyForward(Span<float> probs, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int rows, int classes)
     {
         CheckRows(rows, classes);
-        Need(probs, rows * classes, nameof(probs)); Need(logits, rows * classes, nameof(logits)); Need(targets, rows, nameof(targets));
+        CheckLength(probs, rows * classes); CheckLength(logits, rows * classes); CheckLength(targets, rows);
         CheckTargets(targets[..rows], classes);
         double total = 0;
         for (int r = 0; r < rows; r++)
@@ -24,7 +26,7 @@ public static partial class Kernels
             TensorPrimitives.Subtract(lr, max, pr);
             TensorPrimitives.Exp(pr, pr);
             float sum = TensorPrimitives.Sum(pr);
-            total += Math.Log(sum) - (lr[targets[r]] - max);
+            total += Math.Log(sum) - ((double)lr[targets[r]] - max); // −log_softmax[target], summed in double
             TensorPrimitives.Divide(pr, sum, pr);
         }
         return (float)(total / rows);
@@ -34,23 +36,23 @@ public static partial class Kernels
     public static void CrossEntropyBackward(Span<float> dlogits, ReadOnlySpan<float> probs, ReadOnlySpan<int> targets, int rows, int classes)
     {
         CheckRows(rows, classes);
-        Need(dlogits, rows * classes, nameof(dlogits)); Need(probs, rows * classes, nameof(probs)); Need(targets, rows, nameof(targets));
+        CheckLength(dlogits, rows * classes); CheckLength(probs, rows * classes); CheckLength(targets, rows);
         CheckTargets(targets[..rows], classes);
         if (rows == 0) return;
         TensorPrimitives.Divide(probs[..(rows * classes)], rows, dlogits[..(rows * classes)]);
         for (int r = 0; r < rows; r++) dlogits[r * classes + targets[r]] -= 1f / rows;
     }
 
-    /// <summary>The index of the largest value, the first one on ties (as <c>torch.argmax</c>).</summary>
+    /// <summary>
+    /// The index of the largest value, the first one on ties, as <c>torch.argmax</c>: a NaN counts as the largest
+    /// (the first NaN wins) and −0 ties with +0.
+    /// </summary>
+    /// <param name="values">At least one value.</param>
     public static int ArgMax(ReadOnlySpan<float> values)
     {
         if (values.IsEmpty) throw new ArgumentException("ArgMax of an empty span.", nameof(values));
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best]) best = i;
-        }
-        return best;
+        // Max propagates NaN; IndexOf compares with float.Equals, under which NaN equals NaN and −0 equals +0.
+        return values.IndexOf(TensorPrimitives.Max(values));
     }
 
     private static void CheckTargets(ReadOnlySpan<int> targets, int classes)

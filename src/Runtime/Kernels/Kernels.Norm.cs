@@ -27,9 +27,9 @@ public static partial class Kernels
     public static void LayerNormForward(Span<float> y, Span<float> mean, Span<float> rstd, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows, int dim, float eps)
     {
         CheckRows(rows, dim);
-        Need(y, rows * dim, nameof(y)); Need(x, rows * dim, nameof(x));
-        Need(mean, rows, nameof(mean)); Need(rstd, rows, nameof(rstd));
-        Need(weight, dim, nameof(weight)); Need(bias, dim, nameof(bias));
+        CheckLength(y, rows * dim); CheckLength(x, rows * dim);
+        CheckLength(mean, rows); CheckLength(rstd, rows);
+        CheckLength(weight, dim); CheckLength(bias, dim);
         for (int r = 0; r < rows; r++)
         {
             var xr = x.Slice(r * dim, dim);
@@ -48,13 +48,14 @@ public static partial class Kernels
     /// <summary>
     /// LayerNorm backward. With x̂ = (x − mean)·rstd and g = dy·weight:
     /// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) (overwritten); dweight += Σ dy·x̂, dbias += Σ dy (accumulated).
+    /// dx must not overlap dy or x (it holds x̂ while the row is worked on).
     /// </summary>
     public static void LayerNormBackward(Span<float> dx, Span<float> dweight, Span<float> dbias, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> weight, int rows, int dim)
     {
         CheckRows(rows, dim);
-        Need(dx, rows * dim, nameof(dx)); Need(dy, rows * dim, nameof(dy)); Need(x, rows * dim, nameof(x));
-        Need(mean, rows, nameof(mean)); Need(rstd, rows, nameof(rstd));
-        Need(weight, dim, nameof(weight)); Need(dweight, dim, nameof(dweight)); Need(dbias, dim, nameof(dbias));
+        CheckLength(dx, rows * dim); CheckLength(dy, rows * dim); CheckLength(x, rows * dim);
+        CheckLength(mean, rows); CheckLength(rstd, rows);
+        CheckLength(weight, dim); CheckLength(dweight, dim); CheckLength(dbias, dim);
         var g = ScratchRow(dim);
         var dw = dweight[..dim];
         var db = dbias[..dim];
@@ -80,8 +81,8 @@ public static partial class Kernels
     public static void RMSNormForward(Span<float> y, Span<float> rrms, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, int rows, int dim, float eps)
     {
         CheckRows(rows, dim);
-        Need(y, rows * dim, nameof(y)); Need(x, rows * dim, nameof(x));
-        Need(rrms, rows, nameof(rrms)); Need(weight, dim, nameof(weight));
+        CheckLength(y, rows * dim); CheckLength(x, rows * dim);
+        CheckLength(rrms, rows); CheckLength(weight, dim);
         for (int r = 0; r < rows; r++)
         {
             var xr = x.Slice(r * dim, dim);
@@ -99,8 +100,8 @@ public static partial class Kernels
     public static void RMSNormBackward(Span<float> dx, Span<float> dweight, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> rrms, ReadOnlySpan<float> weight, int rows, int dim)
     {
         CheckRows(rows, dim);
-        Need(dx, rows * dim, nameof(dx)); Need(dy, rows * dim, nameof(dy)); Need(x, rows * dim, nameof(x));
-        Need(rrms, rows, nameof(rrms)); Need(weight, dim, nameof(weight)); Need(dweight, dim, nameof(dweight));
+        CheckLength(dx, rows * dim); CheckLength(dy, rows * dim); CheckLength(x, rows * dim);
+        CheckLength(rrms, rows); CheckLength(weight, dim); CheckLength(dweight, dim);
         var g = ScratchRow(dim);
         var dw = dweight[..dim];
         for (int r = 0; r < rows; r++)

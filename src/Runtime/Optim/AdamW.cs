@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -6,20 +7,34 @@ using System.Runtime.Intrinsics;
 namespace ModelGen;
 
 /// <summary>
-/// AdamW exactly as <c>torch.optim.AdamW</c> (single-tensor path): decoupled weight decay θ ← θ·(1 − lr·λ) first,
-/// then m ← m + (1−β1)(g − m), v ← β2·v + (1−β2)·g², and θ ← θ − (lr/(1−β1ᵗ))·m / (√v/√(1−β2ᵗ) + eps).
-/// One fused pass over the arena, allocation-free.
+/// AdamW as <c>torch.optim.AdamW</c> (the single-tensor path PyTorch takes on the CPU), operation for operation:
+/// <code>
+/// t += 1
+/// θ ← θ·(1 − lr·λ)                                  param.mul_(1 - lr * weight_decay)
+/// m ← lerp(m, g, 1 − β1)                            exp_avg.lerp_(grad, 1 - beta1)
+/// v ← v·β2 + ((1 − β2)·g)·g                         exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+/// denom ← √v / √(1 − β2ᵗ) + eps                     (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+/// θ ← θ + (−lr/(1 − β1ᵗ))·m / denom                 param.addcdiv_(exp_avg, denom, value=-step_size)
+/// </code>
+/// The scalar coefficients are computed in double from the hyper-parameters as written (see
+/// <see cref="Hyperparameter.AsWritten"/>) and rounded to float once, as PyTorch does with its Python floats.
+/// One fused pass over the arena; allocation-free.
 /// </summary>
 public sealed class AdamW : Optimizer
 {
     /// <summary>Creates AdamW with PyTorch's defaults unless given.</summary>
+    /// <param name="learningRate">lr (default 1e-3).</param>
+    /// <param name="beta1">β1, the first-moment decay (default 0.9).</param>
+    /// <param name="beta2">β2, the second-moment decay (default 0.999).</param>
+    /// <param name="eps">Added to the denominator after the square root (default 1e-8).</param>
+    /// <param name="weightDecay">λ, the decoupled weight decay (default 0.01).</param>
     public AdamW(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0.01f)
     {
-        if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "must be ≥ 0");
-        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "must be in [0, 1)");
-        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "must be in [0, 1)");
-        if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "must be ≥ 0");
-        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "must be ≥ 0");
+        if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be ≥ 0.");
+        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
+        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
+        if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be ≥ 0.");
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be ≥ 0.");
         LearningRate = learningRate;
         Beta1 = beta1;
         Beta2 = beta2;
@@ -33,7 +48,7 @@ public sealed class AdamW : Optimizer
     /// <summary>β2, the second-moment decay.</summary>
     public float Beta2 { get; }
 
-    /// <summary>Added to the denominator after the square root.</summary>
+    /// <summary>eps, added to the denominator after the square root.</summary>
     public float Epsilon { get; }
 
     /// <summary>λ, the decoupled weight decay.</summary>
@@ -46,51 +61,94 @@ public sealed class AdamW : Optimizer
     public override string[] StateNames => ["exp_avg", "exp_avg_sq"];
 
     /// <inheritdoc/>
+    /// <remarks>State slot 0 (the first <c>parameters.Length</c> values) is exp_avg, slot 1 is exp_avg_sq.</remarks>
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state)
     {
         int n = parameters.Length;
-        if (gradients.Length != n) throw new ArgumentException($"gradients holds {gradients.Length} values for {n} parameters.", nameof(gradients));
-        if (state.Length < 2 * n) throw new ArgumentException($"state holds {state.Length} values; AdamW needs {2 * n}.", nameof(state));
+        if (gradients.Length < n)
+            throw new ArgumentException($"gradients has {gradients.Length} values for {n} parameters.", nameof(gradients));
+        if (state.Length < 2L * n)
+            throw new ArgumentException($"state has {state.Length} values; AdamW needs 2 × {n}.", nameof(state));
+
         StepCount++;
-        double biasCorrection1 = 1 - Math.Pow(Beta1, StepCount);
-        double biasCorrection2 = 1 - Math.Pow(Beta2, StepCount);
-        float stepSize = (float)(LearningRate / biasCorrection1);
-        float correction2Sqrt = (float)Math.Sqrt(biasCorrection2);
-        float decay = 1f - LearningRate * WeightDecay;
-        float oneMinusBeta1 = 1f - Beta1, beta2 = Beta2, oneMinusBeta2 = 1f - Beta2, eps = Epsilon;
+        double lr = Hyperparameter.AsWritten(LearningRate), beta1 = Hyperparameter.AsWritten(Beta1);
+        double beta2 = Hyperparameter.AsWritten(Beta2), weightDecay = Hyperparameter.AsWritten(WeightDecay);
+        double biasCorrection1 = 1 - Math.Pow(beta1, StepCount);
+        double biasCorrection2 = 1 - Math.Pow(beta2, StepCount);
+        double weight = 1 - beta1;
+        var c = new Coefficients
+        {
+            Decay = (float)(1 - lr * weightDecay),
+            // PyTorch's lerp: start + w·(end − start) for w < 0.5, else end − (1 − w)·(end − start), each one FMA.
+            LerpFromStart = weight < 0.5,
+            LerpWeight = weight < 0.5 ? (float)weight : (float)weight - 1f,
+            Beta2 = (float)beta2,
+            OneMinusBeta2 = (float)(1 - beta2),
+            BiasCorrection2Sqrt = (float)Math.Sqrt(biasCorrection2),
+            Eps = (float)Hyperparameter.AsWritten(Epsilon),
+            NegativeStepSize = (float)(-(lr / biasCorrection1)),
+        };
 
         ref float p = ref MemoryMarshal.GetReference(parameters);
         ref float g = ref MemoryMarshal.GetReference(gradients);
         ref float m = ref MemoryMarshal.GetReference(state);
         ref float v = ref Unsafe.Add(ref m, n);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        nuint count = (nuint)n, done = 0;
+        switch (Widths.For(n))
         {
-            for (; i + 16 <= n; i += 16)
-            {
-                var gi = Vector512.LoadUnsafe(ref g, (nuint)i);
-                var mi = Vector512.LoadUnsafe(ref m, (nuint)i);
-                var vi = Vector512.LoadUnsafe(ref v, (nuint)i);
-                var pi = Vector512.LoadUnsafe(ref p, (nuint)i) * Vector512.Create(decay);
-                mi += Vector512.Create(oneMinusBeta1) * (gi - mi);
-                vi = vi * Vector512.Create(beta2) + Vector512.Create(oneMinusBeta2) * gi * gi;
-                var denominator = Vector512.Sqrt(vi) / Vector512.Create(correction2Sqrt) + Vector512.Create(eps);
-                pi -= Vector512.Create(stepSize) * (mi / denominator);
-                mi.StoreUnsafe(ref m, (nuint)i);
-                vi.StoreUnsafe(ref v, (nuint)i);
-                pi.StoreUnsafe(ref p, (nuint)i);
-            }
+            case VectorWidth.V512: done = Update<Simd512, Vector512<float>>(ref p, ref g, ref m, ref v, count, c); break;
+            case VectorWidth.V256: done = Update<Simd256, Vector256<float>>(ref p, ref g, ref m, ref v, count, c); break;
+            case VectorWidth.V128: done = Update<Simd128, Vector128<float>>(ref p, ref g, ref m, ref v, count, c); break;
         }
-        for (; i < n; i++)
+        // The tail, one lane at a time with the same code, so every element sees the same operations.
+        Update<Simd1, float>(ref Unsafe.Add(ref p, done), ref Unsafe.Add(ref g, done), ref Unsafe.Add(ref m, done), ref Unsafe.Add(ref v, done), count - done, c);
+    }
+
+    private struct Coefficients
+    {
+        public float Decay, LerpWeight, Beta2, OneMinusBeta2, BiasCorrection2Sqrt, Eps, NegativeStepSize;
+        public bool LerpFromStart;
+    }
+
+    // Updates whole vectors of `count` values; returns how many it did.
+    private static nuint Update<TS, TVec>(ref float p, ref float g, ref float m, ref float v, nuint count, in Coefficients c)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        TVec decay = TS.Create(c.Decay), weight = TS.Create(c.LerpWeight), beta2 = TS.Create(c.Beta2);
+        TVec oneMinusBeta2 = TS.Create(c.OneMinusBeta2), correction2 = TS.Create(c.BiasCorrection2Sqrt);
+        TVec eps = TS.Create(c.Eps), negativeStep = TS.Create(c.NegativeStepSize);
+        TVec fromStart = TS.LanesFrom(c.LerpFromStart ? 0 : TS.Count);
+        nuint width = (nuint)TS.Count, i = 0;
+        for (; i + width <= count; i += width)
         {
-            float gi = Unsafe.Add(ref g, i);
-            ref float mi = ref Unsafe.Add(ref m, i);
-            ref float vi = ref Unsafe.Add(ref v, i);
-            ref float pi = ref Unsafe.Add(ref p, i);
-            pi *= decay;
-            mi += oneMinusBeta1 * (gi - mi);
-            vi = vi * beta2 + oneMinusBeta2 * gi * gi;
-            pi -= stepSize * (mi / (MathF.Sqrt(vi) / correction2Sqrt + eps));
+            TVec gi = TS.Load(ref g, i), mi = TS.Load(ref m, i), vi = TS.Load(ref v, i);
+            TVec pi = TS.Multiply(TS.Load(ref p, i), decay);
+            mi = TS.MultiplyAdd(weight, TS.Subtract(gi, mi), TS.Select(fromStart, mi, gi));
+            vi = TS.Add(TS.Multiply(vi, beta2), TS.Multiply(TS.Multiply(oneMinusBeta2, gi), gi));
+            TVec denominator = TS.Add(TS.Divide(TS.Sqrt(vi), correction2), eps);
+            pi = TS.Add(pi, TS.Divide(TS.Multiply(negativeStep, mi), denominator));
+            TS.Store(mi, ref m, i);
+            TS.Store(vi, ref v, i);
+            TS.Store(pi, ref p, i);
         }
+        return i;
+    }
+}
+
+/// <summary>How optimizers turn their float hyper-parameters into the doubles PyTorch computes with.</summary>
+internal static class Hyperparameter
+{
+    /// <summary>
+    /// The double a user wrote for <paramref name="value"/>: the shortest decimal that round-trips the float, read as
+    /// a double (0.999f → 0.999, not 0.99900001287…). PyTorch's hyper-parameters are Python floats, and coefficients
+    /// like 1 − β2 are computed from them in double: from the float itself 1 − β2 would be off by 1.3e-5 relative.
+    /// Allocation-free.
+    /// </summary>
+    internal static double AsWritten(float value)
+    {
+        if (!float.IsFinite(value)) return value;
+        Span<char> text = stackalloc char[32];
+        if (!value.TryFormat(text, out int written, default, CultureInfo.InvariantCulture)) return value;
+        return double.Parse(text[..written], NumberStyles.Float, CultureInfo.InvariantCulture);
     }
 }

@@ -1,0 +1,109 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace ModelGen;
+
+/// <summary>An element-wise operation y = f(x), written once for every width (<see cref="Simd1"/> is the scalar one).</summary>
+internal interface IUnaryOperator
+{
+    static abstract TVec Invoke<TS, TVec>(TVec x) where TS : ISimd<TVec> where TVec : struct;
+}
+
+/// <summary>An element-wise operation y = f(a, b), written once for every width.</summary>
+internal interface IBinaryOperator
+{
+    static abstract TVec Invoke<TS, TVec>(TVec a, TVec b) where TS : ISimd<TVec> where TVec : struct;
+}
+
+/// <summary>
+/// The layer kernels the generated models call. Shapes are row-major; <c>rows</c> is the number of valid rows and
+/// every span is at least as long as the shapes need (longer is fine: the rest is not touched). Lengths are checked
+/// once per call; inner loops run on unchecked references. Activation gradients are overwritten (<c>dx = …</c>),
+/// parameter gradients accumulate (<c>dW += …</c>). Outputs must not overlap inputs, except where a method says so
+/// (the element-wise kernels may run in place). Nothing allocates after the first call with given sizes.
+/// </summary>
+public static partial class Kernels
+{
+    // The loop, once: whole vectors, then one overlapping last vector whose already-written lanes are kept, so there is
+    // no scalar tail. Inputs shorter than a vector drop to a narrower width, down to one lane.
+    // y may be x itself (in place); it must not overlap x otherwise.
+    private static void Map<TOp>(Span<float> y, ReadOnlySpan<float> x) where TOp : IUnaryOperator
+    {
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+        ref float yRef = ref MemoryMarshal.GetReference(y);
+        nuint n = (nuint)x.Length;
+        switch (Widths.For(x.Length))
+        {
+            case VectorWidth.V512: Map<TOp, Simd512, Vector512<float>>(ref yRef, ref xRef, n); break;
+            case VectorWidth.V256: Map<TOp, Simd256, Vector256<float>>(ref yRef, ref xRef, n); break;
+            case VectorWidth.V128: Map<TOp, Simd128, Vector128<float>>(ref yRef, ref xRef, n); break;
+            default: Map<TOp, Simd1, float>(ref yRef, ref xRef, n); break;
+        }
+    }
+
+    private static void Map<TOp, TS, TVec>(ref float y, ref float x, nuint n)
+        where TOp : IUnaryOperator where TS : ISimd<TVec> where TVec : struct
+    {
+        nuint width = (nuint)TS.Count, i = 0;
+        for (; i + width <= n; i += width)
+            TS.Store(TOp.Invoke<TS, TVec>(TS.Load(ref x, i)), ref y, i);
+        if (i < n)
+        {
+            nuint last = n - width;
+            TVec fresh = TS.LanesFrom((int)(i - last));
+            TVec result = TOp.Invoke<TS, TVec>(TS.Load(ref x, last));
+            TS.Store(TS.Select(fresh, result, TS.Load(ref y, last)), ref y, last);
+        }
+    }
+
+    private static void Map<TOp>(Span<float> y, ReadOnlySpan<float> a, ReadOnlySpan<float> b) where TOp : IBinaryOperator
+    {
+        ref float aRef = ref MemoryMarshal.GetReference(a);
+        ref float bRef = ref MemoryMarshal.GetReference(b);
+        ref float yRef = ref MemoryMarshal.GetReference(y);
+        nuint n = (nuint)a.Length;
+        switch (Widths.For(a.Length))
+        {
+            case VectorWidth.V512: Map<TOp, Simd512, Vector512<float>>(ref yRef, ref aRef, ref bRef, n); break;
+            case VectorWidth.V256: Map<TOp, Simd256, Vector256<float>>(ref yRef, ref aRef, ref bRef, n); break;
+            case VectorWidth.V128: Map<TOp, Simd128, Vector128<float>>(ref yRef, ref aRef, ref bRef, n); break;
+            default: Map<TOp, Simd1, float>(ref yRef, ref aRef, ref bRef, n); break;
+        }
+    }
+
+    private static void Map<TOp, TS, TVec>(ref float y, ref float a, ref float b, nuint n)
+        where TOp : IBinaryOperator where TS : ISimd<TVec> where TVec : struct
+    {
+        nuint width = (nuint)TS.Count, i = 0;
+        for (; i + width <= n; i += width)
+            TS.Store(TOp.Invoke<TS, TVec>(TS.Load(ref a, i), TS.Load(ref b, i)), ref y, i);
+        if (i < n)
+        {
+            nuint last = n - width;
+            TVec fresh = TS.LanesFrom((int)(i - last));
+            TVec result = TOp.Invoke<TS, TVec>(TS.Load(ref a, last), TS.Load(ref b, last));
+            TS.Store(TS.Select(fresh, result, TS.Load(ref y, last)), ref y, last);
+        }
+    }
+
+    // ---- Argument checks: cheap, once per call, and each names the argument at fault. ----
+
+    private static void CheckNonNegative(int value, [CallerArgumentExpression(nameof(value))] string? name = null)
+    {
+        if (value < 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must not be negative.");
+    }
+
+    private static void CheckLength(ReadOnlySpan<float> span, long needed, [CallerArgumentExpression(nameof(span))] string? name = null)
+    {
+        if (span.Length < needed)
+            throw new ArgumentException($"{name} has {span.Length} values but the shape needs {needed}.", name);
+    }
+
+    private static void CheckLength(ReadOnlySpan<int> span, long needed, [CallerArgumentExpression(nameof(span))] string? name = null)
+    {
+        if (span.Length < needed)
+            throw new ArgumentException($"{name} has {span.Length} values but the shape needs {needed}.", name);
+    }
+}

@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace ModelGen.Tests.Kernels;
+
+/// <summary>
+/// Exact GELU against x·Φ(x) from a double reference good to about 1e-13: within one ulp of the result (the kernel
+/// rounds a double evaluation once), at every width and every length with odd remainders, including the far tails.
+/// </summary>
+public sealed class GeluTests
+{
+    [Theory]
+    [InlineData(-1.0, 0.15865525393145705)]
+    [InlineData(-5.0, 2.8665157187919391e-7)]
+    [InlineData(-10.0, 7.6198530241605261e-24)]
+    [InlineData(-13.0, 6.1171643995498797e-39)]
+    [InlineData(-3.0, 0.0013498980316300945)]
+    [InlineData(-0.5, 0.3085375387259869)]
+    [InlineData(1.5, 0.93319279873114193)]
+    public void TheReferenceCdfIsAccurate(double x, double phi)
+        => Assert.True(Math.Abs(Reference.NormalCdf(x) - phi) <= 1e-12 * phi, $"Φ({x}) = {Reference.NormalCdf(x):R}, want {phi:R}");
+
+    // Values from everywhere GELU is interesting: the core, both tails, and sizes where the result underflows.
+    private static float[] Inputs(int n, ulong seed)
+    {
+        var a = new float[n];
+        var rng = new Rng(seed);
+        for (int i = 0; i < n; i++)
+        {
+            a[i] = (i % 4) switch
+            {
+                0 => 3f * rng.NextNormal(),
+                1 => -15f + 21f * rng.NextFloat(),
+                2 => rng.NextNormal() * 0.01f,
+                _ => (rng.NextFloat() < 0.5f ? -1 : 1) * MathF.Exp(12f * rng.NextFloat() - 6f),
+            };
+        }
+        return a;
+    }
+
+    private static double Tolerance(double want) => Math.Max(Reference.Ulp(want), float.Epsilon);
+
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void ForwardIsWithinOneUlpOfTheExactForm(int width) => Reference.AtWidth(width, () =>
+    {
+        foreach (int n in Reference.Lengths())
+        {
+            float[] x = Inputs(n, (ulong)n + 1);
+            var y = new float[n + 1];
+            y[n] = 42f;
+            ModelGen.Kernels.GeluForward(y, x);
+            for (int i = 0; i < n; i++)
+            {
+                double want = Reference.Gelu(x[i]);
+                Reference.Near(want, y[i], Tolerance(want), $"gelu({x[i]:R}) at {i} of {n}");
+            }
+            Assert.Equal(42f, y[n]);
+        }
+    });
+
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void ForwardInPlace(int width) => Reference.AtWidth(width, () =>
+    {
+        foreach (int n in Reference.Lengths())
+        {
+            float[] x = Inputs(n, 99);
+            var y = (float[])x.Clone();
+            ModelGen.Kernels.GeluForward(y, y);
+            for (int i = 0; i < n; i++) Reference.Near(Reference.Gelu(x[i]), y[i], Tolerance(Reference.Gelu(x[i])), $"in place, {i} of {n}");
+        }
+    });
+
+    [Fact]
+    public void DenseSweepOfTheWholeRangeStaysWithinOneUlp()
+    {
+        // Every 1/1024 from −16 to 8: the tail, the transition and the linear part.
+        var x = Enumerable.Range(0, 24 * 1024 + 1).Select(i => -16f + i / 1024f).ToArray();
+        var y = new float[x.Length];
+        ModelGen.Kernels.GeluForward(y, x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double want = Reference.Gelu(x[i]);
+            Reference.Near(want, y[i], Tolerance(want), $"gelu({x[i]:R})");
+        }
+    }
+
+    [Fact]
+    public void LargeMagnitudesAndSpecialValues()
+    {
+        float[] x = [10f, -10f, 1e4f, -1e4f, 1e30f, -1e30f, float.PositiveInfinity, 0f, -0f, 1e-30f, -1e-30f, float.NaN, float.NegativeInfinity];
+        var y = new float[x.Length];
+        ModelGen.Kernels.GeluForward(y, x);
+        Assert.Equal(10f, y[0]);
+        Reference.Near(-10 * 7.6198530241605261e-24, y[1], Reference.Ulp(7.6e-23), "gelu(-10)");
+        Assert.Equal(1e4f, y[2]);
+        Assert.Equal(0f, MathF.Abs(y[3]));
+        Assert.Equal(1e30f, y[4]);
+        Assert.Equal(0f, MathF.Abs(y[5]));
+        Assert.Equal(float.PositiveInfinity, y[6]);
+        Assert.Equal(0f, y[7]);
+        Assert.Equal(0f, y[8]);
+        Assert.Equal(5e-31f, y[9]);
+        Assert.Equal(-5e-31f, y[10]);
+        Assert.True(float.IsNaN(y[11]));
+        Assert.Equal(0f, MathF.Abs(y[12])); // the limit; PyTorch's formula gives −∞·0 = NaN
+
+        var dx = new float[x.Length];
+        ModelGen.Kernels.GeluBackward(dx, Enumerable.Repeat(1f, x.Length).ToArray(), x);
+        Assert.Equal(1f, dx[0]);
+        Assert.Equal(1f, dx[2]);
+        Assert.Equal(0f, MathF.Abs(dx[3]));
+        Assert.Equal(0f, MathF.Abs(dx[5]));
+        Assert.Equal(1f, dx[6]);
+        Assert.Equal(0.5f, dx[7]);
+        Assert.True(float.IsNaN(dx[11]));
+        Assert.Equal(0f, MathF.Abs(dx[12]));
+    }
+
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void BackwardIsDyTimesTheExactDerivative(int width) => Reference.AtWidth(width, () =>
+    {
+        foreach (int n in Reference.Lengths())
+        {
+            float[] x = Inputs(n, (ulong)n + 7), dy = Reference.Normal(n, (ulong)n + 8);
+            var dx = Reference.Normal(n + 1, 3, 1e3f); // overwritten, except the sentinel after n
+            float sentinel = dx[n];
+            ModelGen.Kernels.GeluBackward(dx, dy, x);
+            for (int i = 0; i < n; i++)
+            {
+                double cdf = Reference.NormalCdf(x[i]), xPdf = x[i] * Reference.NormalPdf(x[i]);
+                double want = dy[i] * (cdf + xPdf);
+                // Near the zero of gelu′ (x ≈ −0.75) the two terms cancel: judge by the size of the terms.
+                double scale = Math.Abs(dy[i]) * (Math.Abs(cdf) + Math.Abs(xPdf));
+                Reference.Near(want, dx[i], Math.Max(Reference.Ulp(scale), float.Epsilon), $"dx at x={x[i]:R}, {i} of {n}");
+            }
+            Assert.Equal(sentinel, dx[n]);
+        }
+    });
+
+    [Fact]
+    public void BackwardMatchesCentralDifferencesOfTheForward()
+    {
+        float[] x = Uniform(-8, 6, 400, 5);
+        var dy = Enumerable.Repeat(1f, x.Length).ToArray();
+        var dx = new float[x.Length];
+        ModelGen.Kernels.GeluBackward(dx, dy, x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double h = 1e-5 * Math.Max(1, Math.Abs(x[i]));
+            double fd = (Reference.Gelu(x[i] + h) - Reference.Gelu(x[i] - h)) / (2 * h);
+            Reference.Near(fd, dx[i], 1e-6 * (1 + Math.Abs(x[i])), $"gelu'({x[i]:R})");
+        }
+    }
+
+    private static float[] Uniform(float low, float high, int n, ulong seed) => Reference.Uniform(n, seed, low, high);
+
+    [Fact]
+    public void LengthsAreChecked()
+    {
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.GeluForward(new float[2], new float[3])).ParamName);
+        Assert.Equal("dx", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.GeluBackward(new float[2], new float[3], new float[3])).ParamName);
+        Assert.Equal("dy", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.GeluBackward(new float[3], new float[2], new float[3])).ParamName);
+    }
+
+    [Fact]
+    public void EveryWidthGivesTheSameBits()
+    {
+        float[] x = Inputs(1000, 17);
+        var results = new List<float[]>();
+        foreach (int width in new[] { 0, 256, 128, 1 })
+        {
+            var y = new float[x.Length];
+            Reference.AtWidth(width, () => ModelGen.Kernels.GeluForward(y, x));
+            results.Add(y);
+        }
+        for (int w = 1; w < results.Count; w++) Assert.Equal(results[0], results[w]);
+    }
+}
