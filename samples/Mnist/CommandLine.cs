@@ -42,7 +42,7 @@ public static class CommandLine
         new("data", "DIR", "a folder that holds the four IDX files (plain or .gz); default: the cache, which is\nfilled on first use"),
         new("cache", "DIR", "where the data set is kept (default data/mnist, or data/fashion-mnist)"),
         new("out", "DIR", "parent of the run folder <dataset>-<yyyyMMdd-HHmmss>[-n] (default runs)"),
-        new("resume", "FILE", "continue from a checkpoint.safetensors: weights, optimizer state, epoch, step and random\ngenerators, so the result equals an uninterrupted run. Settings come from the checkpoint;\n--epochs, --stop-after, --out, --data, --cache, --no-plot and --quiet may be given"),
+        new("resume", "FILE", "continue from a checkpoint.safetensors: weights, optimizer state, epoch, step and random\ngenerators, so the result equals an uninterrupted run. The other settings come from the\ncheckpoint; --epochs extends a run; --lr, --lr-schedule, --weight-decay may change it (with a\nnote); a different --seed, --dataset, --batch, --limit, --optimizer or --momentum is an error"),
         new("stop-after", "N", "stop after N epochs in this invocation (the schedule still spans --epochs); resume later"),
         new("limit", "N", "train on only the first N training images (default all 60000)"),
         new("no-plot", null, "do not draw loss.png"),
@@ -72,8 +72,9 @@ public static class CommandLine
 
     private const string TrainFooter = """
 
-        The default recipe (AdamW, lr 0.001 with cosine decay, batch 64, 5 epochs) reaches about 98% test accuracy
-        on MNIST; --lr-schedule none is the PyTorch reference (97.9% after 5 epochs).
+        The default recipe (AdamW, lr 0.001 with cosine decay, batch 64, 5 epochs) reaches 98.5% test accuracy on
+        MNIST (98.46% with seed 0; 97.7% with --epochs 1) and 90.2% on Fashion-MNIST with --epochs 10;
+        --lr-schedule none is the PyTorch reference's constant rate (97.8% after 5 epochs here, 97.9% in PyTorch).
 
         The run folder holds loss.csv (step,epoch,loss), loss.png, model.safetensors (the weights, loadable by
         PyTorch's load_state_dict(strict=True) via safetensors.torch.load_file), checkpoint.safetensors (for

@@ -56,7 +56,7 @@ public static class LossPlot
             var raw = plot.Add.ScatterLine(xs.ToArray(), ys.ToArray());
             raw.LegendText = "loss per step";
             raw.LineWidth = 1;
-            raw.Color = Colors.SteelBlue.WithAlpha(0.35);
+            raw.Color = Colors.SteelBlue.WithAlpha(0.3);
 
             var smooth = plot.Add.ScatterLine(xs.ToArray(), smoothY.ToArray());
             smooth.LegendText = $"moving average (EMA, alpha {alpha.ToString("0.###", CultureInfo.InvariantCulture)})";
@@ -98,6 +98,7 @@ public static class LossPlot
                 label.Axes.YAxis = plot.Axes.Right;
                 label.LabelFontColor = Colors.OrangeRed;
                 label.LabelFontSize = 12;
+                label.LabelBackgroundColor = Colors.White.WithAlpha(0.8);
                 label.LabelAlignment = Alignment.LowerRight;
                 label.OffsetX = -4;
                 label.OffsetY = -4;

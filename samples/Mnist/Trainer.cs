@@ -350,7 +350,9 @@ public sealed class Trainer
         if (!_options.NoPlot) DrawPlot(folder, losses.AsSpan(0, (int)steps), stepsPerEpoch, accuracies);
         string kept = File.Exists(folder.CheckpointPath)
             ? $" The checkpoint of epoch {epoch} is kept: {folder.CheckpointPath}"
-            : " No epoch had finished, so there is no checkpoint.";
+            : _options.Resume is not null
+                ? $" The checkpoint this run resumed from is unchanged: {_options.Resume}"
+                : " No epoch had finished, so there is no checkpoint.";
         return new TrainResult
         {
             Outcome = TrainOutcome.Diverged,

@@ -75,6 +75,19 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void TrainingStepsAllocateNothing()
+    {
+        long[] allocated = new long[2];
+        Train(Options(limit: 1000, epochs: 2), beforeStep: (_, step) =>
+        {
+            // Steps 20 and 30 are both inside epoch 2: between them lie ten batch copies, steps and progress updates.
+            if (step == 20) allocated[0] = GC.GetAllocatedBytesForCurrentThread();
+            if (step == 30) allocated[1] = GC.GetAllocatedBytesForCurrentThread();
+        });
+        Assert.Equal(0, allocated[1] - allocated[0]);
+    }
+
+    [Fact]
     public void EachEpochShufflesDifferentlyAndPurelyFromSeedAndEpoch()
     {
         int[] Order(int seed, int epoch)
