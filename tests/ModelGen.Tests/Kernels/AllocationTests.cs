@@ -46,9 +46,9 @@ public sealed class AllocationTests
         }
 
         Everything(); // first call: lazily grown scratch, JIT, statics
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++) Everything();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() =>
+        {
+            for (int i = 0; i < 3; i++) Everything();
+        }));
     });
 }
