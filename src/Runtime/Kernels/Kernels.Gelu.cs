@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace ModelGen;
 
@@ -38,9 +39,11 @@ public static partial class Kernels
 
     private readonly struct GeluOperator : IUnaryOperator, IDoubleFunction
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TVec Invoke<TS, TVec>(TVec x) where TS : ISimd<TVec> where TVec : struct
             => TS.InDouble<GeluOperator>(x);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TVecD Evaluate<TD, TVecD>(TVecD x) where TD : ISimdD<TVecD> where TVecD : struct
         {
             TVecD tail = NormalTail<TD, TVecD>(x, out _, out TVecD clamped); // Φ(−|x|)
@@ -52,9 +55,11 @@ public static partial class Kernels
 
     private readonly struct GeluBackwardOperator : IBinaryOperator, IDoubleFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TVec Invoke<TS, TVec>(TVec dy, TVec x) where TS : ISimd<TVec> where TVec : struct
             => TS.InDouble<GeluBackwardOperator>(dy, x);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TVecD Evaluate<TD, TVecD>(TVecD dy, TVecD x) where TD : ISimdD<TVecD> where TVecD : struct
         {
             TVecD tail = NormalTail<TD, TVecD>(x, out TVecD gauss, out TVecD clamped);
@@ -74,6 +79,7 @@ public static partial class Kernels
     /// smallest float, so a is only clamped at 37, where exp(−a²/2) is still a normal double: ±1e30 and ±∞ then give
     /// the limits (gelu(−∞) = −0, gelu′(±∞) = 0 or 1) instead of ∞·0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVecD NormalTail<TD, TVecD>(TVecD x, out TVecD gauss, out TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
     {
         TVecD a = TD.Min(TD.Abs(x), TD.Create(37));
@@ -102,6 +108,7 @@ public static partial class Kernels
     /// e^y for y in [−708, 0]: Cody–Waite reduction by ln 2 and the Taylor series to degree 11 (relative error about
     /// 1e-14). Written here, with only IEEE-exact operations, so every width gives the same bits.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVecD ExpOfNonPositive<TD, TVecD>(TVecD y) where TD : ISimdD<TVecD> where TVecD : struct
     {
         const double Log2E = 1.4426950408889634;
