@@ -128,7 +128,7 @@ public static partial class Kernels
 
     // ---- y = x · wᵀ ----
 
-    // Tiles of 4 rows × 4 outputs, each output a dot product along K held in one vector accumulator and summed across
+    // Fewer rows than one vector (batch-1 inference above all): tiles of 4 rows × 4 outputs, each output a dot product along K held in one vector accumulator and summed across
     // lanes at the end. Outputs are the outer loop, so a tile's 4 weight rows stay in L1 while every row of x streams
     // past (the weight is the large operand and is read from memory once). A partial tile repeats its last row or
     // output: the repeat computes the same value and stores it over itself. Rows left over (rows mod 4) go one at a
@@ -137,6 +137,11 @@ public static partial class Kernels
         where TS : ISimd<TVec> where TVec : struct
     {
         int rows = shape.Rows, k = shape.K, n = shape.N;
+        if (rows >= TS.Count)
+        {
+            ForwardBatch<TS, TVec>(ref y, ref x, ref w, bias, shape);
+            return;
+        }
         for (int o0 = 0; o0 < n; o0 += 4)
         {
             int o1 = Math.Min(o0 + 1, n - 1), o2 = Math.Min(o0 + 2, n - 1), o3 = Math.Min(o0 + 3, n - 1);
