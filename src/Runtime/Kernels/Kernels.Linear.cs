@@ -347,9 +347,18 @@ public static partial class Kernels
     {
         int n = shape.N, k = shape.K, width = TS.Count, c = 0;
         TVec all = TS.LanesFrom(0);
-        for (; c + 4 * width <= k; c += 4 * width)
+        // Each block of 4 vectors of columns is first copied out of x into a contiguous strip: x's rows are K apart,
+        // and at K = 256 (1 KB) the block's 64 rows × 4 lines fall into a quarter of L1's sets and evict each other.
+        int stripWidth = 4 * width;
+        ref float strip = ref Scratch(ref t_transposedInput, shape.Rows * stripWidth);
+        for (; c + stripWidth <= k; c += stripWidth)
+        {
+            for (int r = 0; r < shape.Rows; r++)
+                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Row(ref strip, r, stripWidth)),
+                    ref Unsafe.As<float, byte>(ref Unsafe.Add(ref Row(ref x, r, k), c)), (uint)(stripWidth * sizeof(float)));
             for (int o0 = 0; o0 < n; o0 += 4)
-                WeightGradientTile4<TS, TVec>(ref dw, ref dy, ref x, shape, o0, c);
+                WeightGradientTile4<TS, TVec>(ref dw, ref dy, ref strip, stripWidth, shape, o0, c);
+        }
         for (; c + width <= k; c += width)
             for (int o0 = 0; o0 < n; o0 += 4)
                 WeightGradientTile1<TS, TVec>(ref dw, ref dy, ref x, shape, o0, c, all);
@@ -361,12 +370,11 @@ public static partial class Kernels
         }
     }
 
-    private static void WeightGradientTile4<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, int o0, int c)
+    private static void WeightGradientTile4<TS, TVec>(ref float dw, ref float dy, ref float strip, int stripWidth, Shape shape, int o0, int c)
         where TS : ISimd<TVec> where TVec : struct
     {
         int rows = shape.Rows, k = shape.K, n = shape.N, valid = Math.Min(4, n - o0);
         int o1 = Math.Min(o0 + 1, n - 1), o2 = Math.Min(o0 + 2, n - 1), o3 = Math.Min(o0 + 3, n - 1);
-        ref float xc = ref Unsafe.Add(ref x, c);
         nuint v1 = (nuint)TS.Count, v2 = 2 * v1, v3 = 3 * v1;
         TVec a00 = TS.Zero, a01 = TS.Zero, a02 = TS.Zero, a03 = TS.Zero;
         TVec a10 = TS.Zero, a11 = TS.Zero, a12 = TS.Zero, a13 = TS.Zero;
@@ -374,7 +382,7 @@ public static partial class Kernels
         TVec a30 = TS.Zero, a31 = TS.Zero, a32 = TS.Zero, a33 = TS.Zero;
         for (int r = 0; r < rows; r++)
         {
-            ref float xr = ref Row(ref xc, r, k);
+            ref float xr = ref Row(ref strip, r, stripWidth);
             ref float g = ref Row(ref dy, r, n);
             TVec m0 = TS.Load(ref xr, 0), m1 = TS.Load(ref xr, v1), m2 = TS.Load(ref xr, v2), m3 = TS.Load(ref xr, v3);
             TVec s = TS.Create(Unsafe.Add(ref g, o0));
