@@ -187,6 +187,7 @@ public sealed class Trainer
         long totalSteps = (long)stepsPerEpoch * options.Epochs;
         if (totalSteps > Array.MaxLength) throw new UsageException($"{totalSteps} steps is more than this trainer records; use fewer --epochs.");
 
+        KernelThreads.Count = options.Threads;
         var model = new MnistClassifier(options.Seed);
         Optimizer optimizer = CreateOptimizer(options);
         int startEpoch = 0;
@@ -337,7 +338,7 @@ public sealed class Trainer
         _output.WriteLine(string.Create(c,
             $"{data.Name}: {data.TrainCount} training images, {data.TestCount} test images; model {MnistClassifier.ParameterCount:#,0} parameters"));
         _output.WriteLine(string.Create(c,
-            $"{optimizer}, {schedule}; batch {options.Batch}, {stepsPerEpoch} steps per epoch, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, seed {options.Seed}"));
+            $"{optimizer}, {schedule}; batch {options.Batch}, {stepsPerEpoch} steps per epoch, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, seed {options.Seed}, {options.Threads} thread{(options.Threads == 1 ? "" : "s")}"));
         if (startEpoch > 0)
             _output.WriteLine(string.Create(c, $"resuming after epoch {startEpoch} from {options.Resume}"));
     }

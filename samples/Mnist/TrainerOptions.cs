@@ -68,6 +68,9 @@ public sealed record TrainerOptions
     /// <summary>The run's seed: initialisation and every epoch's shuffle derive from it.</summary>
     public int Seed { get; init; }
 
+    /// <summary>Threads the kernels run on (<see cref="KernelThreads.Count"/>); results are identical for every count.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Which data set.</summary>
     public DatasetKind Dataset { get; init; } = DatasetKind.Mnist;
 

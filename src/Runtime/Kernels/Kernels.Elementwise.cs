@@ -88,6 +88,59 @@ public static partial class Kernels
         }
     }
 
+    // Costly element-wise operations (GELU) split over threads in chunks of this many values; the last chunk takes the
+    // remainder, so every chunk is at least one vector long and runs the same loop as the whole span would.
+    private const int MapChunk = 2048;
+
+    /// <summary>The operands of an element-wise kernel, pinned by the caller for the duration of the call.</summary>
+    private unsafe struct MapOperands
+    {
+        public float* Y, A, B;
+        public int Length;
+    }
+
+    /// <summary><see cref="Map{TOp}(Span{float}, ReadOnlySpan{float})"/> split over the kernel threads.</summary>
+    private static unsafe void MapInParallel<TOp>(Span<float> y, ReadOnlySpan<float> x) where TOp : IUnaryOperator
+    {
+        fixed (float* py = y, px = x)
+        {
+            var operands = new MapOperands { Y = py, A = px, Length = x.Length };
+            KernelThreads.For(Math.Max(1, x.Length / MapChunk), &operands, &MapChunks<TOp>, minimumPerThread: 2);
+        }
+    }
+
+    private static unsafe void MapChunks<TOp>(void* state, int begin, int end) where TOp : IUnaryOperator
+    {
+        var p = (MapOperands*)state;
+        (int start, int stop) = ChunkRange(p->Length, begin, end);
+        Map<TOp>(new Span<float>(p->Y + start, stop - start), new ReadOnlySpan<float>(p->A + start, stop - start));
+    }
+
+    /// <summary><see cref="Map{TOp}(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/> split over the kernel threads.</summary>
+    private static unsafe void MapInParallel<TOp>(Span<float> y, ReadOnlySpan<float> a, ReadOnlySpan<float> b) where TOp : IBinaryOperator
+    {
+        fixed (float* py = y, pa = a, pb = b)
+        {
+            var operands = new MapOperands { Y = py, A = pa, B = pb, Length = a.Length };
+            KernelThreads.For(Math.Max(1, a.Length / MapChunk), &operands, &MapChunks2<TOp>, minimumPerThread: 2);
+        }
+    }
+
+    private static unsafe void MapChunks2<TOp>(void* state, int begin, int end) where TOp : IBinaryOperator
+    {
+        var p = (MapOperands*)state;
+        (int start, int stop) = ChunkRange(p->Length, begin, end);
+        int length = stop - start;
+        Map<TOp>(new Span<float>(p->Y + start, length), new ReadOnlySpan<float>(p->A + start, length), new ReadOnlySpan<float>(p->B + start, length));
+    }
+
+    // Chunks [begin, end) of MapChunk values; the last chunk of the span runs to its end.
+    private static (int Start, int Stop) ChunkRange(int length, int begin, int end)
+    {
+        int chunks = Math.Max(1, length / MapChunk);
+        return (begin * MapChunk, end == chunks ? length : end * MapChunk);
+    }
+
     // ---- Argument checks: cheap, once per call, and each names the argument at fault. ----
 
     private static void CheckNonNegative(int value, [CallerArgumentExpression(nameof(value))] string? name = null)

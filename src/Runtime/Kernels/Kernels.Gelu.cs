@@ -21,7 +21,7 @@ public static partial class Kernels
     public static void GeluForward(Span<float> y, ReadOnlySpan<float> x)
     {
         CheckLength(y, x.Length);
-        Map<GeluOperator>(y, x);
+        MapInParallel<GeluOperator>(y, x);
     }
 
     /// <summary>
@@ -34,7 +34,7 @@ public static partial class Kernels
     {
         CheckLength(dx, x.Length);
         CheckLength(dy, x.Length);
-        Map<GeluBackwardOperator>(dx, dy[..x.Length], x);
+        MapInParallel<GeluBackwardOperator>(dx, dy[..x.Length], x);
     }
 
     private readonly struct GeluOperator : IUnaryOperator, IDoubleFunction

@@ -10,33 +10,76 @@ namespace ModelGen;
 // vectors of xᵀ and broadcasts one weight from each of 6 weight rows (read in order, so they stream), 24 FMAs and no
 // lane sums. The accumulators start at the bias. Each accumulator is a column of y for W rows, so tiles write yᵀ
 // (outFeatures × paddedRows, scratch too) and one transpose at the end writes y. Both transposes go through
-// registers 16 × 16 at a time; at 64 × 784 × 256 they cost about 5% of the product.
+// registers 16 × 16 at a time; at 64 × 784 × 256 they cost about 5% of the product. The scratch belongs to the
+// calling thread; worker threads read and write it through pointers while the caller waits in the same call.
 public static partial class Kernels
 {
     private const int BatchTileOutputs = 6;
 
-    private static void ForwardBatch<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape)
+    /// <summary>The operands of one batch product, pinned by the caller for the duration of the call.</summary>
+    private unsafe struct BatchProduct
+    {
+        public float* Y, X, W, Bias, XT, YT;
+        public Shape Shape;
+        public int PaddedRows;
+    }
+
+    // Three steps, each split over threads by what it writes: columns of x (rows of xᵀ), then groups of 6 outputs,
+    // then outputs again for the transpose back. Every value is computed by one thread exactly as on one thread.
+    private static unsafe void ForwardBatch<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape)
         where TS : ISimd<TVec> where TVec : struct
     {
         int rows = shape.Rows, k = shape.K, n = shape.N, width = TS.Count;
-        int rowVectors = (rows + width - 1) / width, paddedRows = rowVectors * width;
+        int paddedRows = (rows + width - 1) / width * width;
         ref float xT = ref Scratch(ref t_transposedInput, k * paddedRows);
         ref float yT = ref Scratch(ref t_transposedOutput, n * paddedRows);
-        Transpose(ref xT, paddedRows, ref x, k, rows, k);
-        if (paddedRows > rows)
+        fixed (float* py = &y, px = &x, pw = &w, pBias = bias, pxT = &xT, pyT = &yT)
         {
-            for (int i = 0; i < k; i++) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xT, (nint)i * paddedRows + rows), paddedRows - rows).Clear();
+            var product = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, XT = pxT, YT = pyT, Shape = shape, PaddedRows = paddedRows };
+            KernelThreads.For((k + 15) / 16, &product, &TransposeInputPart, minimumPerThread: 4);
+            KernelThreads.For((n + BatchTileOutputs - 1) / BatchTileOutputs, &product, &BatchTilesPart<TS, TVec>, minimumPerThread: 2);
+            KernelThreads.For((n + 15) / 16, &product, &TransposeOutputPart, minimumPerThread: 2);
         }
+    }
 
-        for (int o0 = 0; o0 < n; o0 += BatchTileOutputs)
+    // xᵀ rows [16·begin, 16·end) from the same columns of x; the padding rows of the batch are zeroed.
+    private static unsafe void TransposeInputPart(void* state, int begin, int end)
+    {
+        var p = (BatchProduct*)state;
+        int rows = p->Shape.Rows, k = p->Shape.K, padded = p->PaddedRows;
+        int c0 = 16 * begin, c1 = Math.Min(16 * end, k);
+        Transpose(ref p->XT[(nint)c0 * padded], padded, ref p->X[c0], k, rows, c1 - c0);
+        if (padded > rows)
+        {
+            for (int c = c0; c < c1; c++) new Span<float>(p->XT + (nint)c * padded + rows, padded - rows).Clear();
+        }
+    }
+
+    // yᵀ for the groups of 6 outputs [begin, end), every row.
+    private static unsafe void BatchTilesPart<TS, TVec>(void* state, int begin, int end)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        var p = (BatchProduct*)state;
+        Shape shape = p->Shape;
+        int width = TS.Count, rowVectors = p->PaddedRows / width;
+        var bias = new ReadOnlySpan<float>(p->Bias, p->Bias == null ? 0 : shape.N);
+        ref float yT = ref *p->YT, xT = ref *p->XT, w = ref *p->W;
+        for (int o0 = begin * BatchTileOutputs; o0 < Math.Min(end * BatchTileOutputs, shape.N); o0 += BatchTileOutputs)
         {
             int v = 0;
             for (; v + 4 <= rowVectors; v += 4)
-                BatchTile4<TS, TVec>(ref yT, ref xT, ref w, bias, shape, paddedRows, v * width, o0);
+                BatchTile4<TS, TVec>(ref yT, ref xT, ref w, bias, shape, p->PaddedRows, v * width, o0);
             for (; v < rowVectors; v++)
-                BatchTile1<TS, TVec>(ref yT, ref xT, ref w, bias, shape, paddedRows, v * width, o0);
+                BatchTile1<TS, TVec>(ref yT, ref xT, ref w, bias, shape, p->PaddedRows, v * width, o0);
         }
-        Transpose(ref y, n, ref yT, paddedRows, n, rows);
+    }
+
+    // Columns [16·begin, 16·end) of y from the same rows of yᵀ.
+    private static unsafe void TransposeOutputPart(void* state, int begin, int end)
+    {
+        var p = (BatchProduct*)state;
+        int n = p->Shape.N, o0 = 16 * begin, o1 = Math.Min(16 * end, n);
+        Transpose(ref p->Y[o0], n, ref p->YT[(nint)o0 * p->PaddedRows], p->PaddedRows, o1 - o0, p->Shape.Rows);
     }
 
     /// <summary>The 6 outputs of a tile from its first; past the last output of the layer it repeats that one.</summary>

@@ -263,20 +263,74 @@ public static partial class Kernels
     // Tiles of 4 rows × 4 vectors of dx: for each output feature o, broadcast dy[r, o] against the vectors of w row o
     // (an outer-product update, so no lane sums). Column blocks are the outer loop so a block's strip of w is reused
     // by every row tile while it is in cache. Partial tiles repeat a row (same values stored twice); the last
-    // K mod W columns are an overlapping vector, recomputed to the same values in the same order.
-    private static void InputGradientTiles<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape)
+    // K mod W columns are an overlapping vector, recomputed to the same values in the same order (when another
+    // thread computed the vector before it, both store equal values). Threads split the column units.
+    private static unsafe void InputGradientTiles<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape)
         where TS : ISimd<TVec> where TVec : struct
     {
-        int rows = shape.Rows, k = shape.K, width = TS.Count, c = 0;
-        for (; c + 4 * width <= k; c += 4 * width)
-            for (int r0 = 0; r0 < rows; r0 += 4)
-                InputGradientTile4<TS, TVec>(ref dx, ref dy, ref w, shape, r0, c);
-        for (; c + width <= k; c += width)
-            for (int r0 = 0; r0 < rows; r0 += 4)
-                InputGradientTile1<TS, TVec>(ref dx, ref dy, ref w, shape, r0, c);
-        if (c < k)
-            for (int r0 = 0; r0 < rows; r0 += 4)
-                InputGradientTile1<TS, TVec>(ref dx, ref dy, ref w, shape, r0, k - width);
+        var units = new ColumnUnits(shape.K, TS.Count);
+        fixed (float* pdx = &dx, pdy = &dy, pw = &w)
+        {
+            var product = new GradientProduct { Out = pdx, Dy = pdy, Other = pw, Shape = shape, Units = units };
+            KernelThreads.For(units.Count, &product, &InputGradientPart<TS, TVec>, minimumPerThread: 2);
+        }
+    }
+
+    // The column units [begin, end) of dx, every row.
+    private static unsafe void InputGradientPart<TS, TVec>(void* state, int begin, int end)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        var p = (GradientProduct*)state;
+        Shape shape = p->Shape;
+        ref float dx = ref *p->Out, dy = ref *p->Dy, w = ref *p->Other;
+        for (int u = begin; u < end; u++)
+        {
+            (int c, bool wide) = p->Units.Columns(u);
+            for (int r0 = 0; r0 < shape.Rows; r0 += 4)
+            {
+                if (wide) InputGradientTile4<TS, TVec>(ref dx, ref dy, ref w, shape, r0, c);
+                else InputGradientTile1<TS, TVec>(ref dx, ref dy, ref w, shape, r0, c);
+            }
+        }
+    }
+
+    /// <summary>The operands of dx = dy · w or dw += dyᵀ · x, pinned by the caller for the duration of the call.</summary>
+    private unsafe struct GradientProduct
+    {
+        public float* Out, Dy, Other;
+        public Shape Shape;
+        public ColumnUnits Units;
+    }
+
+    /// <summary>
+    /// The columns along K split into units of work: blocks of 4 vectors, then single vectors, then (when K is not a
+    /// multiple of the width) one last vector that overlaps the one before it. Threads split the units.
+    /// </summary>
+    private readonly struct ColumnUnits
+    {
+        private readonly int _k, _width, _wide, _narrow;
+
+        public ColumnUnits(int k, int width)
+        {
+            _k = k;
+            _width = width;
+            _wide = k / (4 * width);
+            _narrow = (k - _wide * 4 * width) / width;
+            Count = _wide + _narrow + (k % width != 0 ? 1 : 0);
+        }
+
+        public int Count { get; }
+
+        /// <summary>Unit <paramref name="u"/>: its first column and whether it is a block of 4 vectors.</summary>
+        public (int Column, bool Wide) Columns(int u)
+        {
+            if (u < _wide) return (u * 4 * _width, true);
+            if (u < _wide + _narrow) return (_wide * 4 * _width + (u - _wide) * _width, false);
+            return (_k - _width, false);
+        }
+
+        /// <summary>The first column a unit adds that no earlier unit covers (only the overlapping last one differs).</summary>
+        public int FirstNew(int u) => u < _wide + _narrow ? Columns(u).Column : (_wide * 4 + _narrow) * _width;
     }
 
     private static void InputGradientTile4<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape, int r0, int c)
@@ -341,32 +395,47 @@ public static partial class Kernels
     // Tiles of 4 weight rows (outputs) × 4 vectors: for each row r of the batch, broadcast dy[r, o] against the
     // vectors of x row r, then add the tile into dw once. Column blocks are the outer loop so a block's strip of x
     // stays in cache across all output tiles. Because dw accumulates, a partial tile computes a repeated output but
-    // adds only the valid ones, and the last K mod W columns add only their new lanes.
-    private static void WeightGradientTiles<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape)
+    // adds only the valid ones, and the last K mod W columns add only their new lanes. Threads split the column
+    // units, so each value of dw is summed by one thread in the same order as on one thread.
+    private static unsafe void WeightGradientTiles<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape)
         where TS : ISimd<TVec> where TVec : struct
     {
-        int n = shape.N, k = shape.K, width = TS.Count, c = 0;
-        TVec all = TS.LanesFrom(0);
-        // Each block of 4 vectors of columns is first copied out of x into a contiguous strip: x's rows are K apart,
-        // and at K = 256 (1 KB) the block's 64 rows × 4 lines fall into a quarter of L1's sets and evict each other.
-        int stripWidth = 4 * width;
-        ref float strip = ref Scratch(ref t_transposedInput, shape.Rows * stripWidth);
-        for (; c + stripWidth <= k; c += stripWidth)
+        var units = new ColumnUnits(shape.K, TS.Count);
+        fixed (float* pdw = &dw, pdy = &dy, px = &x)
         {
-            for (int r = 0; r < shape.Rows; r++)
-                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Row(ref strip, r, stripWidth)),
-                    ref Unsafe.As<float, byte>(ref Unsafe.Add(ref Row(ref x, r, k), c)), (uint)(stripWidth * sizeof(float)));
-            for (int o0 = 0; o0 < n; o0 += 4)
-                WeightGradientTile4<TS, TVec>(ref dw, ref dy, ref strip, stripWidth, shape, o0, c);
+            var product = new GradientProduct { Out = pdw, Dy = pdy, Other = px, Shape = shape, Units = units };
+            KernelThreads.For(units.Count, &product, &WeightGradientPart<TS, TVec>, minimumPerThread: 2);
         }
-        for (; c + width <= k; c += width)
-            for (int o0 = 0; o0 < n; o0 += 4)
-                WeightGradientTile1<TS, TVec>(ref dw, ref dy, ref x, shape, o0, c, all);
-        if (c < k)
+    }
+
+    // The column units [begin, end) of dw, every output. A block of 4 vectors is first copied out of x into a
+    // contiguous strip (the calling thread's own scratch): x's rows are K apart, and at K = 256 (1 KB) the block's 64
+    // rows × 4 lines fall into a quarter of L1's sets and evict each other.
+    private static unsafe void WeightGradientPart<TS, TVec>(void* state, int begin, int end)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        var p = (GradientProduct*)state;
+        Shape shape = p->Shape;
+        int n = shape.N, k = shape.K, width = TS.Count, stripWidth = 4 * width;
+        ref float dw = ref *p->Out, dy = ref *p->Dy, x = ref *p->Other;
+        for (int u = begin; u < end; u++)
         {
-            TVec fresh = TS.LanesFrom(c - (k - width));
-            for (int o0 = 0; o0 < n; o0 += 4)
-                WeightGradientTile1<TS, TVec>(ref dw, ref dy, ref x, shape, o0, k - width, fresh);
+            (int c, bool wide) = p->Units.Columns(u);
+            if (wide)
+            {
+                ref float strip = ref Scratch(ref t_transposedInput, shape.Rows * stripWidth);
+                for (int r = 0; r < shape.Rows; r++)
+                    Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Row(ref strip, r, stripWidth)),
+                        ref Unsafe.As<float, byte>(ref Unsafe.Add(ref Row(ref x, r, k), c)), (uint)(stripWidth * sizeof(float)));
+                for (int o0 = 0; o0 < n; o0 += 4)
+                    WeightGradientTile4<TS, TVec>(ref dw, ref dy, ref strip, stripWidth, shape, o0, c);
+            }
+            else
+            {
+                TVec fresh = TS.LanesFrom(p->Units.FirstNew(u) - c);
+                for (int o0 = 0; o0 < n; o0 += 4)
+                    WeightGradientTile1<TS, TVec>(ref dw, ref dy, ref x, shape, o0, c, fresh);
+            }
         }
     }
 

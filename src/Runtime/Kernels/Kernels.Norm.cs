@@ -24,24 +24,48 @@ public static partial class Kernels
     /// LayerNorm over the last dimension, as <c>nn.LayerNorm</c>: mean and biased variance per row,
     /// y = (x − mean)·rstd·weight + bias with rstd = 1/√(var + eps). Saves mean and rstd (one per row) for backward.
     /// </summary>
-    public static void LayerNormForward(Span<float> y, Span<float> mean, Span<float> rstd, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows, int dim, float eps)
+    public static unsafe void LayerNormForward(Span<float> y, Span<float> mean, Span<float> rstd, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows, int dim, float eps)
     {
         CheckRows(rows, dim);
         CheckLength(y, rows * dim); CheckLength(x, rows * dim);
         CheckLength(mean, rows); CheckLength(rstd, rows);
         CheckLength(weight, dim); CheckLength(bias, dim);
-        for (int r = 0; r < rows; r++)
+        fixed (float* py = y, pMean = mean, pRstd = rstd, px = x, pWeight = weight, pBias = bias)
         {
-            var xr = x.Slice(r * dim, dim);
-            var yr = y.Slice(r * dim, dim);
+            var norm = new NormOperands { Y = py, Mean = pMean, Rstd = pRstd, X = px, Weight = pWeight, Bias = pBias, Dim = dim, Eps = eps };
+            KernelThreads.For(rows, &norm, &LayerNormForwardRows, minimumPerThread: NormRowsPerThread);
+        }
+    }
+
+    // Rows are independent, so threads split them; fewer rows than this per thread are not worth a hand-off.
+    private const int NormRowsPerThread = 16;
+
+    /// <summary>The operands of a norm kernel, pinned by the caller for the duration of the call.</summary>
+    private unsafe struct NormOperands
+    {
+        public float* Y, Mean, Rstd, X, Weight, Bias, Dy;
+        public int Rows, Dim;
+        public float Eps;
+    }
+
+    private static unsafe void LayerNormForwardRows(void* state, int begin, int end)
+    {
+        var p = (NormOperands*)state;
+        int dim = p->Dim;
+        var weight = new ReadOnlySpan<float>(p->Weight, dim);
+        var bias = new ReadOnlySpan<float>(p->Bias, dim);
+        for (int r = begin; r < end; r++)
+        {
+            var xr = new ReadOnlySpan<float>(p->X + (nint)r * dim, dim);
+            var yr = new Span<float>(p->Y + (nint)r * dim, dim);
             float m = TensorPrimitives.Sum(xr) / dim;
             TensorPrimitives.Subtract(xr, m, yr);
             float variance = TensorPrimitives.SumOfSquares(yr) / dim;
-            float s = 1f / MathF.Sqrt(variance + eps);
-            mean[r] = m;
-            rstd[r] = s;
+            float s = 1f / MathF.Sqrt(variance + p->Eps);
+            p->Mean[r] = m;
+            p->Rstd[r] = s;
             TensorPrimitives.Multiply(yr, s, yr);
-            TensorPrimitives.FusedMultiplyAdd(yr, weight[..dim], bias[..dim], yr);
+            TensorPrimitives.FusedMultiplyAdd(yr, weight, bias, yr);
         }
     }
 
@@ -50,30 +74,60 @@ public static partial class Kernels
     /// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) (overwritten); dweight += Σ dy·x̂, dbias += Σ dy (accumulated).
     /// dx must not overlap dy or x (it holds x̂ while the row is worked on).
     /// </summary>
-    public static void LayerNormBackward(Span<float> dx, Span<float> dweight, Span<float> dbias, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> weight, int rows, int dim)
+    public static unsafe void LayerNormBackward(Span<float> dx, Span<float> dweight, Span<float> dbias, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> weight, int rows, int dim)
     {
         CheckRows(rows, dim);
         CheckLength(dx, rows * dim); CheckLength(dy, rows * dim); CheckLength(x, rows * dim);
         CheckLength(mean, rows); CheckLength(rstd, rows);
         CheckLength(weight, dim); CheckLength(dweight, dim); CheckLength(dbias, dim);
-        var g = ScratchRow(dim);
-        var dw = dweight[..dim];
-        var db = dbias[..dim];
-        for (int r = 0; r < rows; r++)
+        fixed (float* pdx = dx, pdw = dweight, pdb = dbias, pdy = dy, px = x, pMean = mean, pRstd = rstd, pWeight = weight)
         {
-            var dyr = dy.Slice(r * dim, dim);
-            var xhat = dx.Slice(r * dim, dim); // x̂ lives in dx until dx is written
-            TensorPrimitives.Subtract(x.Slice(r * dim, dim), mean[r], xhat);
-            TensorPrimitives.Multiply(xhat, rstd[r], xhat);
+            // dweight and dbias sum over rows: threads split their columns, so each sum keeps its order. dx is per row.
+            // Y and Bias carry dweight and dbias here.
+            var norm = new NormOperands { Y = pdw, Bias = pdb, Dy = pdy, X = px, Mean = pMean, Rstd = pRstd, Weight = pWeight, Rows = rows, Dim = dim };
+            KernelThreads.For((dim + 15) / 16, &norm, &LayerNormParameterGradientColumns, minimumPerThread: 4);
+            norm.Y = pdx;
+            KernelThreads.For(rows, &norm, &LayerNormInputGradientRows, minimumPerThread: NormRowsPerThread);
+        }
+    }
+
+    // dweight += Σ dy·x̂ and dbias += Σ dy over the rows, for columns [16·begin, 16·end).
+    private static unsafe void LayerNormParameterGradientColumns(void* state, int begin, int end)
+    {
+        var p = (NormOperands*)state;
+        int dim = p->Dim, c0 = 16 * begin, width = Math.Min(16 * end, dim) - c0;
+        var dw = new Span<float>(p->Y + c0, width);
+        var db = new Span<float>(p->Bias + c0, width);
+        var xhat = ScratchRow(width);
+        for (int r = 0; r < p->Rows; r++)
+        {
+            var dyr = new ReadOnlySpan<float>(p->Dy + (nint)r * dim + c0, width);
+            TensorPrimitives.Subtract(new ReadOnlySpan<float>(p->X + (nint)r * dim + c0, width), p->Mean[r], xhat);
+            TensorPrimitives.Multiply(xhat, p->Rstd[r], xhat);
             TensorPrimitives.FusedMultiplyAdd(dyr, xhat, dw, dw);
             TensorPrimitives.Add(db, dyr, db);
+        }
+    }
 
-            TensorPrimitives.Multiply(dyr, weight[..dim], g);
+    // dx for rows [begin, end).
+    private static unsafe void LayerNormInputGradientRows(void* state, int begin, int end)
+    {
+        var p = (NormOperands*)state;
+        int dim = p->Dim;
+        var g = ScratchRow(dim);
+        var weight = new ReadOnlySpan<float>(p->Weight, dim);
+        for (int r = begin; r < end; r++)
+        {
+            var dyr = new ReadOnlySpan<float>(p->Dy + (nint)r * dim, dim);
+            var xhat = new Span<float>(p->Y + (nint)r * dim, dim); // x̂ lives in dx until dx is written
+            TensorPrimitives.Subtract(new ReadOnlySpan<float>(p->X + (nint)r * dim, dim), p->Mean[r], xhat);
+            TensorPrimitives.Multiply(xhat, p->Rstd[r], xhat);
+            TensorPrimitives.Multiply(dyr, weight, g);
             float meanG = TensorPrimitives.Sum(g) / dim;
             float meanGx = TensorPrimitives.Dot(g, xhat) / dim;
             TensorPrimitives.FusedMultiplyAdd(xhat, -meanGx, g, xhat); // g − x̂·mean(g·x̂)
             TensorPrimitives.Subtract(xhat, meanG, xhat);
-            TensorPrimitives.Multiply(xhat, rstd[r], xhat);
+            TensorPrimitives.Multiply(xhat, p->Rstd[r], xhat);
         }
     }
 

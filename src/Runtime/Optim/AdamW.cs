@@ -62,7 +62,7 @@ public sealed class AdamW : Optimizer
 
     /// <inheritdoc/>
     /// <remarks>State slot 0 (the first <c>parameters.Length</c> values) is exp_avg, slot 1 is exp_avg_sq.</remarks>
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state)
+    public override unsafe void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state)
     {
         int n = parameters.Length;
         if (gradients.Length < n)
@@ -89,19 +89,42 @@ public sealed class AdamW : Optimizer
             NegativeStepSize = (float)(-(lr / biasCorrection1)),
         };
 
-        ref float p = ref MemoryMarshal.GetReference(parameters);
-        ref float g = ref MemoryMarshal.GetReference(gradients);
-        ref float m = ref MemoryMarshal.GetReference(state);
-        ref float v = ref Unsafe.Add(ref m, n);
-        nuint count = (nuint)n, done = 0;
-        switch (Widths.For(n))
+        fixed (float* p = parameters, g = gradients, m = state)
         {
-            case VectorWidth.V512: done = Update<Simd512, Vector512<float>>(ref p, ref g, ref m, ref v, count, c); break;
-            case VectorWidth.V256: done = Update<Simd256, Vector256<float>>(ref p, ref g, ref m, ref v, count, c); break;
-            case VectorWidth.V128: done = Update<Simd128, Vector128<float>>(ref p, ref g, ref m, ref v, count, c); break;
+            var operands = new Operands { P = p, G = g, M = m, V = m + n, Length = n, C = c };
+            KernelThreads.For(Math.Max(1, n / Chunk), &operands, &UpdateChunks, minimumPerThread: 4);
+        }
+    }
+
+    // Threads split the parameters in chunks of this many (the last chunk takes the remainder). Every element sees
+    // the same operations whichever chunk or lane it falls in, so the split never changes a result.
+    private const int Chunk = 4096;
+
+    private unsafe struct Operands
+    {
+        public float* P, G, M, V;
+        public int Length;
+        public Coefficients C;
+    }
+
+    private static unsafe void UpdateChunks(void* state, int begin, int end)
+    {
+        var o = (Operands*)state;
+        int chunks = Math.Max(1, o->Length / Chunk);
+        int start = begin * Chunk, stop = end == chunks ? o->Length : end * Chunk;
+        ref float p = ref o->P[start];
+        ref float g = ref o->G[start];
+        ref float m = ref o->M[start];
+        ref float v = ref o->V[start];
+        nuint count = (nuint)(stop - start), done = 0;
+        switch (Widths.For(stop - start))
+        {
+            case VectorWidth.V512: done = Update<Simd512, Vector512<float>>(ref p, ref g, ref m, ref v, count, o->C); break;
+            case VectorWidth.V256: done = Update<Simd256, Vector256<float>>(ref p, ref g, ref m, ref v, count, o->C); break;
+            case VectorWidth.V128: done = Update<Simd128, Vector128<float>>(ref p, ref g, ref m, ref v, count, o->C); break;
         }
         // The tail, one lane at a time with the same code, so every element sees the same operations.
-        Update<Simd1, float>(ref Unsafe.Add(ref p, done), ref Unsafe.Add(ref g, done), ref Unsafe.Add(ref m, done), ref Unsafe.Add(ref v, done), count - done, c);
+        Update<Simd1, float>(ref Unsafe.Add(ref p, done), ref Unsafe.Add(ref g, done), ref Unsafe.Add(ref m, done), ref Unsafe.Add(ref v, done), count - done, o->C);
     }
 
     private struct Coefficients

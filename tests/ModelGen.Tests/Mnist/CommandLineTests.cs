@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using ModelGen.Samples.Mnist;
 
@@ -21,6 +22,7 @@ public sealed class CommandLineTests
         Assert.Equal(0.9f, options.Momentum);
         Assert.Equal(64, options.Batch);
         Assert.Equal(0, options.Seed);
+        Assert.Equal(Environment.ProcessorCount, options.Threads);
         Assert.Equal(DatasetKind.Mnist, options.Dataset);
         Assert.Null(options.DataDirectory);
         Assert.Null(options.CacheDirectory);
@@ -38,7 +40,7 @@ public sealed class CommandLineTests
     public void EveryTrainOptionIsRead()
     {
         var options = Train("train", "--epochs", "7", "--lr=2e-3", "--lr-schedule", "none", "--optimizer", "sgd", "--momentum", "0.8",
-            "--weight-decay", "0.0005", "--batch", "32", "--seed", "-3", "--dataset", "fashion", "--data", "d", "--cache", "c",
+            "--weight-decay", "0.0005", "--batch", "32", "--seed", "-3", "--threads", "3", "--dataset", "fashion", "--data", "d", "--cache", "c",
             "--out", "o", "--resume", "r.safetensors", "--stop-after", "2", "--limit", "1000", "--no-plot", "--quiet");
         Assert.Equal(7, options.Epochs);
         Assert.Equal(2e-3f, options.LearningRate);
@@ -48,6 +50,7 @@ public sealed class CommandLineTests
         Assert.Equal(0.0005f, options.EffectiveWeightDecay);
         Assert.Equal(32, options.Batch);
         Assert.Equal(-3, options.Seed);
+        Assert.Equal(3, options.Threads);
         Assert.Equal(DatasetKind.Fashion, options.Dataset);
         Assert.Equal("d", options.DataDirectory);
         Assert.Equal("c", options.CacheDirectory);
@@ -80,6 +83,7 @@ public sealed class CommandLineTests
     [InlineData("--dataset", "cifar", "--dataset must be mnist or fashion, not 'cifar'.")]
     [InlineData("--limit", "-5", "--limit must be an integer of at least 1, not '-5'.")]
     [InlineData("--seed", "1.5", "--seed must be an integer, not '1.5'.")]
+    [InlineData("--threads", "0", "--threads must be an integer from 1 to 256, not '0'.")]
     public void BadValuesAreNamedWithWhatIsExpected(string option, string value, string message)
     {
         Assert.Equal(message, Error("train", option, value));

@@ -25,6 +25,7 @@ public sealed class TrainerTests : IDisposable
         OutputDirectory = _temp.Path,
         NoPlot = true,
         Quiet = true,
+        Threads = 1, // the other test classes run alongside; TwoThreadsTrainExactlyAsOne asks for two
         Given = new HashSet<string>(given),
     };
 
@@ -72,6 +73,16 @@ public sealed class TrainerTests : IDisposable
 
         var other = Train(Options(limit: 1000, epochs: 1) with { Seed = 4 });
         Assert.NotEqual(first.Losses, other.Losses);
+    }
+
+    [Fact]
+    public void TwoThreadsTrainExactlyAsOne()
+    {
+        var one = Train(Options(limit: 1000, epochs: 1) with { Threads = 1 });
+        var two = Train(Options(limit: 1000, epochs: 1) with { Threads = 2 });
+        Assert.Equal(one.Losses, two.Losses);
+        AssertBitIdentical(Weights(one.Folder.WeightsPath), Weights(two.Folder.WeightsPath));
+        Assert.Equal(one.TestAccuracy, two.TestAccuracy);
     }
 
     [Fact]

@@ -1,0 +1,213 @@
+using System;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Threading;
+using ModelGen.Tests.Models;
+
+namespace ModelGen.Tests.Kernels;
+
+/// <summary>Tests that change <see cref="KernelThreads.Count"/>, a process-wide setting: they run with no other test.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class KernelThreadsCollection
+{
+    public const string Name = "KernelThreads";
+}
+
+/// <summary>
+/// Every kernel that splits its work over threads gives bit-identical results on 1, 2 and 3 threads, at every width,
+/// over shapes with edges everywhere; so does a whole training run of the MNIST classifier.
+/// </summary>
+[Collection(KernelThreadsCollection.Name)]
+public sealed class ThreadingTests
+{
+    private static readonly (int Rows, int In, int Out)[] s_shapes =
+    [
+        (64, 784, 256), (64, 256, 256), (64, 256, 10), (17, 33, 65), (130, 18, 7), (3, 40, 70), (1, 784, 256), (40, 100, 200),
+    ];
+
+    /// <summary>Runs <paramref name="compute"/> on 1, 2 and 3 threads and asserts the three results are bit-identical.</summary>
+    private static void SameOnEveryThreadCount(string what, Func<float[]> compute)
+    {
+        int saved = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = 1;
+            float[] one = compute();
+            foreach (int threads in new[] { 2, 3 })
+            {
+                KernelThreads.Count = threads;
+                float[] many = compute();
+                int differ = Enumerable.Range(0, one.Length).FirstOrDefault(i => BitConverter.SingleToInt32Bits(one[i]) != BitConverter.SingleToInt32Bits(many[i]), -1);
+                Assert.True(differ < 0, $"{what}: value {differ} differs on {threads} threads ({(differ < 0 ? 0 : many[differ]):R} vs {(differ < 0 ? 0 : one[differ]):R} on one)");
+            }
+        }
+        finally
+        {
+            KernelThreads.Count = saved;
+        }
+    }
+
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void LinearProductsAreIdenticalOnEveryThreadCount(int width) => Reference.AtWidth(width, () =>
+    {
+        foreach (var (rows, k, n) in s_shapes)
+        {
+            float[] x = Reference.Normal(rows * k, 1), w = Reference.Normal(n * k, 2), b = Reference.Normal(n, 3), dy = Reference.Normal(rows * n, 4);
+            string shape = $"{rows}×{k}×{n} at width {width}";
+            SameOnEveryThreadCount($"forward {shape}", () =>
+            {
+                var y = new float[rows * n];
+                ModelGen.Kernels.LinearForward(y, x, w, b, rows, k, n);
+                return y;
+            });
+            SameOnEveryThreadCount($"dx {shape}", () =>
+            {
+                var dx = new float[rows * k];
+                ModelGen.Kernels.LinearBackwardInput(dx, dy, w, rows, k, n);
+                return dx;
+            });
+            SameOnEveryThreadCount($"dw {shape}", () =>
+            {
+                var dw = Reference.Normal(n * k, 5); // accumulates into what is there
+                ModelGen.Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n);
+                return dw;
+            });
+        }
+    });
+
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void NormsGeluAndAdamWAreIdenticalOnEveryThreadCount(int width) => Reference.AtWidth(width, () =>
+    {
+        foreach (var (rows, dim) in new[] { (64, 256), (37, 250), (5, 3), (200, 33) })
+        {
+            float[] x = Reference.Normal(rows * dim, 1, 2f), dy = Reference.Normal(rows * dim, 2), w = Reference.Normal(dim, 3, 1f, 1f), b = Reference.Normal(dim, 4);
+            SameOnEveryThreadCount($"LayerNorm {rows}×{dim}", () =>
+            {
+                var result = new float[rows * dim + 2 * rows + rows * dim + 2 * dim];
+                var y = result.AsSpan(0, rows * dim);
+                var mean = result.AsSpan(rows * dim, rows);
+                var rstd = result.AsSpan(rows * dim + rows, rows);
+                ModelGen.Kernels.LayerNormForward(y, mean, rstd, x, w, b, rows, dim, 1e-5f);
+                var dx = result.AsSpan(rows * dim + 2 * rows, rows * dim);
+                var dw = result.AsSpan(2 * rows * dim + 2 * rows, dim);
+                var db = result.AsSpan(2 * rows * dim + 2 * rows + dim, dim);
+                dw.Fill(0.5f);
+                ModelGen.Kernels.LayerNormBackward(dx, dw, db, dy, x, mean, rstd, w, rows, dim);
+                return result;
+            });
+            SameOnEveryThreadCount($"GELU {rows}×{dim}", () =>
+            {
+                var result = new float[2 * rows * dim];
+                ModelGen.Kernels.GeluForward(result.AsSpan(0, rows * dim), x);
+                ModelGen.Kernels.GeluBackward(result.AsSpan(rows * dim), dy, x);
+                return result;
+            });
+        }
+        foreach (int n in new[] { 335_114, 4096 * 9 + 5, 17, 0 })
+        {
+            SameOnEveryThreadCount($"AdamW over {n}", () =>
+            {
+                float[] parameters = Reference.Normal(n, 1), gradients = Reference.Normal(n, 2), state = new float[2 * n];
+                var adamW = new AdamW();
+                for (int step = 0; step < 3; step++) adamW.Step(parameters, gradients, state);
+                return parameters.Concat(state).ToArray();
+            });
+        }
+    });
+
+    [Fact]
+    public void TrainingTheMnistClassifierIsIdenticalOnOneAndTwoThreads()
+    {
+        float[] Train()
+        {
+            var model = new MnistClassifier(seed: 5);
+            var optimizer = new AdamW();
+            var rng = new Rng(9);
+            var x = new float[64 * 784];
+            var y = new int[64];
+            var losses = new float[12];
+            for (int step = 0; step < losses.Length; step++)
+            {
+                int rows = step == 5 ? 23 : 64; // a partial batch too
+                for (int i = 0; i < rows * 784; i++) x[i] = rng.NextFloat();
+                for (int i = 0; i < rows; i++) y[i] = (int)(rng.NextUInt64() % 10);
+                losses[step] = model.TrainStep(x.AsSpan(0, rows * 784), y.AsSpan(0, rows), rows, optimizer);
+            }
+            var logits = new float[64 * 10];
+            model.Eval();
+            model.Forward(x, 64, logits);
+            return [.. losses, .. model.Parameters.ToArray(), .. model.OptimizerState.ToArray(), .. logits];
+        }
+        SameOnEveryThreadCount("MNIST classifier, 12 steps", Train);
+    }
+
+    [Fact]
+    public void ForCoversEveryItemOnceAndUsesTheWorkers()
+    {
+        int saved = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = 2;
+            var seen = new int[1000];
+            var threads = new ConcurrentDictionary<int, bool>();
+            Chunks.Run(seen, threads);
+            Assert.All(seen, count => Assert.Equal(1, count));
+            Assert.Equal(2, threads.Count);
+
+            KernelThreads.Count = 1;
+            Array.Clear(seen);
+            threads.Clear();
+            Chunks.Run(seen, threads);
+            Assert.All(seen, count => Assert.Equal(1, count));
+            Assert.Single(threads);
+        }
+        finally
+        {
+            KernelThreads.Count = saved;
+        }
+    }
+
+    [Fact]
+    public void CountOutsideOneTo256IsRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.Count = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.Count = 257);
+    }
+
+    [Fact]
+    public void ChunksSplitEvenlyAndContiguously()
+    {
+        foreach (int count in new[] { 0, 1, 7, 43, 1000 })
+            foreach (int parts in new[] { 1, 2, 3, 8 })
+            {
+                int next = 0;
+                for (int part = 0; part < parts; part++)
+                {
+                    var (begin, end) = KernelThreads.Chunk(count, part, parts);
+                    Assert.Equal(next, begin);
+                    Assert.InRange(end - begin, count / parts, count / parts + 1);
+                    next = end;
+                }
+                Assert.Equal(count, next);
+            }
+    }
+
+    private static unsafe class Chunks
+    {
+        private static int[]? s_seen;
+        private static ConcurrentDictionary<int, bool>? s_threads;
+
+        public static void Run(int[] seen, ConcurrentDictionary<int, bool> threads)
+        {
+            (s_seen, s_threads) = (seen, threads);
+            KernelThreads.For(seen.Length, null, &Mark);
+        }
+
+        private static void Mark(void* state, int begin, int end)
+        {
+            s_threads![Environment.CurrentManagedThreadId] = true;
+            for (int i = begin; i < end; i++) Interlocked.Increment(ref s_seen![i]);
+            Thread.Sleep(20); // long enough that the two halves overlap
+        }
+    }
+}
