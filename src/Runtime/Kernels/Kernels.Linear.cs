@@ -133,16 +133,34 @@ public static partial class Kernels
     // past (the weight is the large operand and is read from memory once). A partial tile repeats its last row or
     // output: the repeat computes the same value and stores it over itself. Rows left over (rows mod 4) go one at a
     // time through a 1 × 4 tile, so a one-row call (inference) does no repeated work.
-    private static void ForwardTiles<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape)
+    private static unsafe void ForwardTiles<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape)
         where TS : ISimd<TVec> where TVec : struct
     {
-        int rows = shape.Rows, k = shape.K, n = shape.N;
-        if (rows >= TS.Count)
+        if (shape.Rows >= TS.Count)
         {
             ForwardBatch<TS, TVec>(ref y, ref x, ref w, bias, shape);
             return;
         }
-        for (int o0 = 0; o0 < n; o0 += 4)
+        // Threads split the groups of 4 outputs: with one row the weights dominate, and each thread then streams its
+        // own part of them (through its own core's caches). A split needs about 64 K multiply-adds per thread to pay.
+        fixed (float* py = &y, px = &x, pw = &w, pBias = bias)
+        {
+            var product = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, Shape = shape };
+            int groups = (shape.N + 3) / 4;
+            int groupsPerThread = Math.Max(1, 65536 / Math.Max(1, shape.Rows * shape.K * 4));
+            KernelThreads.For(groups, &product, &DotTilesPart<TS, TVec>, minimumPerThread: groupsPerThread);
+        }
+    }
+
+    // Outputs [4·begin, 4·end), every row.
+    private static unsafe void DotTilesPart<TS, TVec>(void* state, int begin, int end)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        var p = (BatchProduct*)state;
+        int rows = p->Shape.Rows, k = p->Shape.K, n = p->Shape.N;
+        var bias = new ReadOnlySpan<float>(p->Bias, p->Bias == null ? 0 : n);
+        ref float y = ref *p->Y, x = ref *p->X, w = ref *p->W;
+        for (int o0 = 4 * begin; o0 < Math.Min(4 * end, n); o0 += 4)
         {
             int o1 = Math.Min(o0 + 1, n - 1), o2 = Math.Min(o0 + 2, n - 1), o3 = Math.Min(o0 + 3, n - 1);
             float b0 = 0, b1 = 0, b2 = 0, b3 = 0;
