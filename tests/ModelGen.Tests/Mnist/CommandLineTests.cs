@@ -1,4 +1,5 @@
 using System.IO;
+using ModelGen.Samples;
 using ModelGen.Samples.Mnist;
 
 namespace ModelGen.Tests.Mnist;
