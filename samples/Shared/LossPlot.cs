@@ -173,13 +173,27 @@ public static class LossPlot
     }
 
     // Ticks for an axis that shows log10 of the loss: labels at 1, 2 and 5 × 10^k (only 10^k when the range spans
-    // more than two decades), unlabelled minor ticks at the other integers × 10^k.
+    // more than two decades), unlabelled minor ticks at the other integers × 10^k. A range within about half a decade
+    // (a language model's 1.5 to 3.5 nats) is labelled every 0.5 × 10^k with minor ticks every 0.1 × 10^k.
     private static ScottPlot.TickGenerators.NumericManual LogTicks(double low, double high)
     {
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         bool dense = high - low <= 2;
+        bool fine = high - low <= 0.6;
         for (int decade = (int)Math.Floor(low) - 1; decade <= (int)Math.Ceiling(high) + 1; decade++)
         {
+            if (fine)
+            {
+                for (int tenths = 10; tenths < 100; tenths++)
+                {
+                    double value = tenths / 10.0 * Math.Pow(10, decade);
+                    if (tenths % 5 == 0)
+                        ticks.AddMajor(Math.Log10(value), value.ToString("G3", CultureInfo.InvariantCulture));
+                    else
+                        ticks.AddMinor(Math.Log10(value));
+                }
+                continue;
+            }
             for (int m = 1; m <= 9; m++)
             {
                 double position = decade + Math.Log10(m);
