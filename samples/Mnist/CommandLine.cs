@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using static ModelGen.Samples.OptionParser;
 
 namespace ModelGen.Samples.Mnist;
 
@@ -17,18 +18,15 @@ public sealed record EvalCommand(EvalOptions Options) : Command;
 /// <summary><c>--help</c>: print <paramref name="Text"/> and exit 0.</summary>
 public sealed record HelpCommand(string Text) : Command;
 
-/// <summary>A command line that cannot be run; the message says which argument and why.</summary>
-public sealed class UsageException(string message) : Exception(message);
-
 /// <summary>
-/// A small hand-written parser (NativeAOT-safe: no reflection). Options are <c>--name value</c> or
-/// <c>--name=value</c>; every value is checked here so a bad one fails before any data is read.
+/// The command line of <c>mnist</c>, on the samples' shared <see cref="OptionParser"/> (NativeAOT-safe: no
+/// reflection). Every value is checked here so a bad one fails before any data is read.
 /// </summary>
 public static class CommandLine
 {
-    private sealed record Option(string Name, string? Value, string Help);
+    private const string Program = "mnist";
 
-    private static readonly Option[] s_trainOptions =
+    private static readonly CommandOption[] s_trainOptions =
     [
         new("epochs", "N", $"epochs of the run; a resumed run continues until this many are done (default {TrainerOptions.DefaultEpochs})"),
         new("lr", "X", "peak learning rate (default 0.001)"),
@@ -51,7 +49,7 @@ public static class CommandLine
         new("help", null, "show this help"),
     ];
 
-    private static readonly Option[] s_evalOptions =
+    private static readonly CommandOption[] s_evalOptions =
     [
         new("weights", "FILE", "a model.safetensors or checkpoint.safetensors (required)"),
         new("dataset", "D", "mnist | fashion (default: the one the file was trained on, else mnist)"),
@@ -65,10 +63,10 @@ public static class CommandLine
     public static string MainHelp { get; } = BuildMainHelp();
 
     /// <summary>The help of <c>mnist train</c>.</summary>
-    public static string TrainHelp { get; } = BuildCommandHelp("train [options]", "Trains the MNIST classifier and writes a run folder.", s_trainOptions, TrainFooter);
+    public static string TrainHelp { get; } = BuildCommandHelp(Program, "train [options]", "Trains the MNIST classifier and writes a run folder.", s_trainOptions, TrainFooter);
 
     /// <summary>The help of <c>mnist eval</c>.</summary>
-    public static string EvalHelp { get; } = BuildCommandHelp("eval --weights FILE [options]",
+    public static string EvalHelp { get; } = BuildCommandHelp(Program, "eval --weights FILE [options]",
         "Reports the test accuracy of saved weights and the confusion matrix (rows: true class, columns: predicted).", s_evalOptions, "");
 
     private const string TrainFooter = """
@@ -125,15 +123,7 @@ public static class CommandLine
                 "epochs" => options with { Epochs = ParseInt(name, value!, 1, 100_000) },
                 "stop-after" => options with { StopAfter = ParseInt(name, value!, 1, 100_000) },
                 "lr" => options with { LearningRate = ParseFloat(name, value!, positive: true) },
-                "lr-schedule" => options with
-                {
-                    Schedule = value switch
-                    {
-                        "none" => LearningRateSchedule.None,
-                        "cosine" => LearningRateSchedule.Cosine,
-                        _ => throw new UsageException($"--lr-schedule must be none or cosine, not '{value}'."),
-                    },
-                },
+                "lr-schedule" => options with { Schedule = ParseSchedule(value!) },
                 "optimizer" => options with
                 {
                     Optimizer = value!.ToLowerInvariant() switch
@@ -187,98 +177,6 @@ public static class CommandLine
         return new EvalCommand(new EvalOptions { Weights = weights, Dataset = dataset, DataDirectory = data, CacheDirectory = cache, Limit = limit });
     }
 
-    // Splits the arguments into (name, value) pairs, checking names, values and repeats.
-    private static List<(string Name, string? Value)> Tokens(IReadOnlyList<string> args, int start, Option[] known, HashSet<string> given)
-    {
-        var tokens = new List<(string, string?)>();
-        for (int i = start; i < args.Count; i++)
-        {
-            string arg = args[i];
-            if (arg is "-h" or "--help")
-            {
-                tokens.Clear();
-                tokens.Add(("help", null));
-                return tokens;
-            }
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
-                throw new UsageException($"unexpected argument '{arg}'; options start with --, see --help.");
-            string name = arg[2..];
-            string? value = null;
-            int equals = name.IndexOf('=');
-            if (equals >= 0)
-            {
-                value = name[(equals + 1)..];
-                name = name[..equals];
-            }
-            Option option = Find(known, name);
-            if (option.Value is null)
-            {
-                if (value is not null) throw new UsageException($"--{name} takes no value, but was given '{value}'.");
-            }
-            else if (value is null)
-            {
-                if (i + 1 >= args.Count || (args[i + 1].StartsWith("--", StringComparison.Ordinal) && args[i + 1].Length > 2))
-                    throw new UsageException($"--{name} needs a value ({option.Value}).");
-                value = args[++i];
-            }
-            if (!given.Add(name)) throw new UsageException($"--{name} is given twice.");
-            tokens.Add((name, value));
-        }
-        return tokens;
-    }
-
-    private static Option Find(Option[] known, string name)
-    {
-        foreach (var option in known)
-        {
-            if (option.Name == name) return option;
-        }
-        string? closest = null;
-        int best = int.MaxValue;
-        foreach (var option in known)
-        {
-            int distance = EditDistance(name, option.Name);
-            if (distance < best) (best, closest) = (distance, option.Name);
-        }
-        string hint = closest is not null && best <= Math.Max(2, name.Length / 3) ? $" (did you mean --{closest}?)" : "";
-        throw new UsageException($"unknown option --{name}{hint}; see --help.");
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) previous[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
-
-    private static int ParseInt(string name, string value, int min, int max, string why = "")
-    {
-        if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int result) || result < min || result > max)
-        {
-            string range = max == int.MaxValue
-                ? (min == int.MinValue ? "an integer" : $"an integer of at least {min}")
-                : $"an integer from {min} to {max}{why}";
-            throw new UsageException($"--{name} must be {range}, not '{value}'.");
-        }
-        return result;
-    }
-
-    private static float ParseFloat(string name, string value, bool positive)
-    {
-        if (!float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float result) || !float.IsFinite(result)
-            || (positive ? result <= 0 : result < 0))
-            throw new UsageException($"--{name} must be a {(positive ? "positive" : "non-negative")} finite number such as 0.001 or 1e-3, not '{value}'.");
-        return result;
-    }
-
     private static float ParseMomentum(string value)
     {
         if (!float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float result) || !(result >= 0 && result < 1))
@@ -293,9 +191,6 @@ public static class CommandLine
         _ => throw new UsageException($"--dataset must be mnist or fashion, not '{value}'."),
     };
 
-    private static string ParsePath(string name, string value)
-        => string.IsNullOrWhiteSpace(value) ? throw new UsageException($"--{name} needs a non-empty path.") : value;
-
     private static string BuildMainHelp()
     {
         var text = new StringBuilder();
@@ -306,39 +201,10 @@ public static class CommandLine
         text.AppendLine("  mnist eval --weights FILE [...]  test accuracy and confusion matrix; see 'mnist eval --help'");
         text.AppendLine("  mnist --help                     this overview");
         text.AppendLine();
-        text.Append(BuildCommandHelp("train [options]", "Train options:", s_trainOptions, TrainFooter, header: false));
+        text.Append(BuildCommandHelp(Program, "train [options]", "Train options:", s_trainOptions, TrainFooter, header: false));
         text.AppendLine();
         text.AppendLine("The data (MNIST, or Fashion-MNIST with --dataset fashion) is read from --data, else from the cache, else");
         text.AppendLine("fetched once into the cache, with SHA-256 checks. The published binary is built for x86-64-v4 (AVX-512).");
-        return text.ToString();
-    }
-
-    private static string BuildCommandHelp(string usage, string summary, Option[] options, string footer, bool header = true)
-    {
-        var text = new StringBuilder();
-        if (header)
-        {
-            text.AppendLine($"Usage: mnist {usage}");
-            text.AppendLine();
-        }
-        text.AppendLine(summary);
-        if (header)
-        {
-            text.AppendLine();
-            text.AppendLine("Options:");
-        }
-        const int column = 22;
-        foreach (var option in options)
-        {
-            string left = "  --" + option.Name + (option.Value is null ? "" : " " + option.Value);
-            if (option.Name == "help") left = "  -h, --help";
-            string[] lines = option.Help.Split('\n');
-            text.Append(left.PadRight(column));
-            if (left.Length >= column) text.AppendLine().Append(new string(' ', column));
-            text.AppendLine(lines[0]);
-            for (int i = 1; i < lines.Length; i++) text.Append(new string(' ', column)).AppendLine(lines[i]);
-        }
-        text.Append(footer.Length > 0 ? footer + Environment.NewLine : "");
         return text.ToString();
     }
 }

@@ -13,16 +13,6 @@ public enum OptimizerKind
     Sgd,
 }
 
-/// <summary>How the learning rate moves over the run.</summary>
-public enum LearningRateSchedule
-{
-    /// <summary>Constant: <c>--lr</c> at every step (the PyTorch reference).</summary>
-    None,
-
-    /// <summary>Cosine decay from <c>--lr</c> at the first step to 0 after the last step of the run (<c>--epochs</c>).</summary>
-    Cosine,
-}
-
 /// <summary>Everything <c>mnist train</c> is told; the defaults are the documented ones.</summary>
 public sealed record TrainerOptions
 {

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using ModelGen.Samples;
 using ModelGen.Samples.Mnist;
 
 namespace ModelGen.Tests.Mnist;

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using ModelGen.Samples;
 using ModelGen.Samples.Mnist;
 
 namespace ModelGen.Tests.Mnist;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using ModelGen.IO;
+using ModelGen.Samples;
 using ModelGen.Samples.Mnist;
 
 namespace ModelGen.Tests.Mnist;

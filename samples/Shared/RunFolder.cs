@@ -5,7 +5,7 @@ using System.IO;
 using System.Text;
 using ModelGen.IO;
 
-namespace ModelGen.Samples.Mnist;
+namespace ModelGen.Samples;
 
 /// <summary>
 /// One run's folder, <c>&lt;out&gt;/&lt;dataset&gt;-&lt;yyyyMMdd-HHmmss&gt;[-n]</c>, and the files in it. A folder is claimed

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 
-namespace ModelGen.Samples.Mnist;
+namespace ModelGen.Samples;
 
 /// <summary>
 /// The live progress of training. On a terminal it redraws one line in place (<c>\r</c>) about ten times a second;
@@ -17,16 +17,21 @@ public sealed class ProgressDisplay
     private readonly TextWriter _output;
     private readonly bool _live;
     private readonly bool _quiet;
+    private readonly string _rateUnit;
     private long _lastDraw;
     private int _lastTenth = -1;
     private int _drawnLength;
 
-    /// <summary>Shows progress on <paramref name="output"/>: redrawn in place when <paramref name="live"/>, as periodic lines otherwise.</summary>
-    public ProgressDisplay(TextWriter output, bool live, bool quiet)
+    /// <summary>
+    /// Shows progress on <paramref name="output"/>: redrawn in place when <paramref name="live"/>, as periodic lines
+    /// otherwise; the throughput is labelled <paramref name="rateUnit"/> (what one training example is, per second).
+    /// </summary>
+    public ProgressDisplay(TextWriter output, bool live, bool quiet, string rateUnit = "img/s")
     {
         _output = output;
         _live = live;
         _quiet = quiet;
+        _rateUnit = rateUnit;
     }
 
     /// <summary>Called at the start of each epoch.</summary>
@@ -37,7 +42,7 @@ public sealed class ProgressDisplay
     }
 
     /// <summary>Reports that <paramref name="stepInEpoch"/> of <paramref name="stepsPerEpoch"/> steps of <paramref name="epoch"/> (1-based) are done.</summary>
-    public void Update(int epoch, int epochs, int stepInEpoch, int stepsPerEpoch, float runningLoss, double imagesPerSecond, TimeSpan eta)
+    public void Update(int epoch, int epochs, int stepInEpoch, int stepsPerEpoch, float runningLoss, double examplesPerSecond, TimeSpan eta)
     {
         if (_quiet) return;
         if (_live)
@@ -45,7 +50,7 @@ public sealed class ProgressDisplay
             long now = Stopwatch.GetTimestamp();
             if (stepInEpoch != stepsPerEpoch && now - _lastDraw < s_redrawTicks) return;
             _lastDraw = now;
-            string line = Format(epoch, epochs, stepInEpoch, stepsPerEpoch, runningLoss, imagesPerSecond, eta);
+            string line = Format(epoch, epochs, stepInEpoch, stepsPerEpoch, runningLoss, examplesPerSecond, eta, _rateUnit);
             // Pad over the previous line's tail, which may have been longer.
             _output.Write("\r" + line.PadRight(_drawnLength));
             _drawnLength = line.Length;
@@ -56,7 +61,7 @@ public sealed class ProgressDisplay
             int tenth = (int)(10L * stepInEpoch / stepsPerEpoch);
             if (tenth <= _lastTenth || tenth == 10) return; // the epoch summary reports the end
             _lastTenth = tenth;
-            _output.WriteLine(Format(epoch, epochs, stepInEpoch, stepsPerEpoch, runningLoss, imagesPerSecond, eta));
+            _output.WriteLine(Format(epoch, epochs, stepInEpoch, stepsPerEpoch, runningLoss, examplesPerSecond, eta, _rateUnit));
         }
     }
 
@@ -70,12 +75,13 @@ public sealed class ProgressDisplay
     }
 
     /// <summary>The progress text, for example <c>epoch 2/5  step 412/938  loss 0.0841  52,310 img/s  ETA 0:41</c>.</summary>
-    public static string Format(int epoch, int epochs, int stepInEpoch, int stepsPerEpoch, float runningLoss, double imagesPerSecond, TimeSpan eta)
+    public static string Format(int epoch, int epochs, int stepInEpoch, int stepsPerEpoch, float runningLoss, double examplesPerSecond, TimeSpan eta,
+        string rateUnit = "img/s")
     {
         var c = CultureInfo.InvariantCulture;
         int width = stepsPerEpoch.ToString(c).Length;
         return string.Create(c, $"epoch {epoch}/{epochs}  step {stepInEpoch.ToString(c).PadLeft(width)}/{stepsPerEpoch}  " +
-            $"loss {runningLoss:0.0000}  {imagesPerSecond,7:#,0} img/s  ETA {FormatDuration(eta)}");
+            $"loss {runningLoss:0.0000}  {examplesPerSecond,7:#,0} {rateUnit}  ETA {FormatDuration(eta)}");
     }
 
     /// <summary>A duration as <c>m:ss</c>, or <c>h:mm:ss</c> from an hour on.</summary>

@@ -1,6 +1,16 @@
 using System;
 
-namespace ModelGen.Samples.Mnist;
+namespace ModelGen.Samples;
+
+/// <summary>How the learning rate moves over the run.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>Constant: the peak rate (<c>--lr</c>) at every step.</summary>
+    None,
+
+    /// <summary>Cosine decay from the peak rate (<c>--lr</c>) at the first step to 0 after the last step of the run.</summary>
+    Cosine,
+}
 
 /// <summary>The learning rate of each step under a <see cref="LearningRateSchedule"/>; a pure function of the step, so a resumed run matches.</summary>
 public static class LearningRate
