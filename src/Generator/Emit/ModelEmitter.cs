@@ -231,7 +231,7 @@ internal static class ModelEmitter
             public global::ModelGen.Parameter GetParameter(string name) => ParameterAt({{Guard}}.IndexOf(s_parameterTable, name));
 
             /// <inheritdoc/>
-            public void ZeroGrad() => global::System.Array.Clear(_gradients);
+            public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients);
 
             /// <inheritdoc/>
             public void Forward({{inSpan}} input, int rows, global::System.Span<float> output)

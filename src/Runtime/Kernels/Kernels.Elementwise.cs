@@ -88,6 +88,27 @@ public static partial class Kernels
         }
     }
 
+    /// <summary>Sets every value of <paramref name="values"/> to zero, split over the kernel threads when it is long.</summary>
+    /// <param name="values">The values to clear (a model's gradients, say).</param>
+    public static unsafe void Clear(Span<float> values)
+    {
+        fixed (float* p = values)
+        {
+            var operands = new MapOperands { Y = p, Length = values.Length };
+            KernelThreads.For(Math.Max(1, values.Length / ClearChunk), &operands, &ClearChunks, minimumPerThread: 4);
+        }
+    }
+
+    private const int ClearChunk = 16384;
+
+    private static unsafe void ClearChunks(void* state, int begin, int end)
+    {
+        var p = (MapOperands*)state;
+        int chunks = Math.Max(1, p->Length / ClearChunk);
+        int start = begin * ClearChunk, stop = end == chunks ? p->Length : end * ClearChunk;
+        new Span<float>(p->Y + start, stop - start).Clear();
+    }
+
     // Costly element-wise operations (GELU) split over threads in chunks of this many values; the last chunk takes the
     // remainder, so every chunk is at least one vector long and runs the same loop as the whole span would.
     private const int MapChunk = 2048;

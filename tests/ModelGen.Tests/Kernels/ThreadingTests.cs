@@ -115,6 +115,20 @@ public sealed class ThreadingTests
         }
     });
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(16384 * 9 + 7)]
+    public void ClearZeroesExactlyItsSpanOnEveryThreadCount(int length) => SameOnEveryThreadCount($"Clear of {length}", () =>
+    {
+        float[] values = Reference.Normal(length + 3, 1);
+        ModelGen.Kernels.Clear(values.AsSpan(1, length));
+        Assert.All(values.Skip(1).Take(length), v => Assert.Equal(0f, v));
+        Assert.Equal(Reference.Normal(length + 3, 1)[0], values[0]);
+        Assert.Equal(Reference.Normal(length + 3, 1).Skip(length + 1), values.Skip(length + 1));
+        return values;
+    });
+
     [Fact]
     public void TrainingTheMnistClassifierIsIdenticalOnOneAndTwoThreads()
     {

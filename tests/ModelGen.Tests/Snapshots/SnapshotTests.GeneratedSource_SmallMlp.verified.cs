@@ -187,7 +187,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
     public global::ModelGen.Parameter GetParameter(string name) => ParameterAt(global::ModelGen.ModelGuard.IndexOf(s_parameterTable, name));
 
     /// <inheritdoc/>
-    public void ZeroGrad() => global::System.Array.Clear(_gradients);
+    public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients);
 
     /// <inheritdoc/>
     public void Forward(global::System.ReadOnlySpan<float> input, int rows, global::System.Span<float> output)
