@@ -24,11 +24,18 @@ internal interface IBinaryOperator
 /// parameter gradients accumulate (<c>dW += …</c>). Outputs must not overlap inputs, except where a method says so
 /// (the element-wise kernels may run in place). Nothing allocates after the first call with given sizes.
 /// </summary>
+/// <remarks>
+/// The methods that hold the loops are marked <see cref="MethodImplOptions.AggressiveOptimization"/>: they are
+/// compiled fully optimised on first use instead of starting in tier 0, where the vector helpers are not inlined and
+/// a product runs some thirty times slower until tiering catches up (a whole first epoch, measured, for a kernel only
+/// reached through a function pointer).
+/// </remarks>
 public static partial class Kernels
 {
     // The loop, once: whole vectors, then one overlapping last vector whose already-written lanes are kept, so there is
     // no scalar tail. Inputs shorter than a vector drop to a narrower width, down to one lane.
     // y may be x itself (in place); it must not overlap x otherwise.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Map<TOp>(Span<float> y, ReadOnlySpan<float> x) where TOp : IUnaryOperator
     {
         ref float xRef = ref MemoryMarshal.GetReference(x);
@@ -43,6 +50,7 @@ public static partial class Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Map<TOp, TS, TVec>(ref float y, ref float x, nuint n)
         where TOp : IUnaryOperator where TS : ISimd<TVec> where TVec : struct
     {
@@ -58,6 +66,7 @@ public static partial class Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Map<TOp>(Span<float> y, ReadOnlySpan<float> a, ReadOnlySpan<float> b) where TOp : IBinaryOperator
     {
         ref float aRef = ref MemoryMarshal.GetReference(a);
@@ -73,6 +82,7 @@ public static partial class Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Map<TOp, TS, TVec>(ref float y, ref float a, ref float b, nuint n)
         where TOp : IBinaryOperator where TS : ISimd<TVec> where TVec : struct
     {
@@ -101,6 +111,7 @@ public static partial class Kernels
 
     private const int ClearChunk = 16384;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ClearChunks(void* state, int begin, int end)
     {
         var p = (MapOperands*)state;
@@ -130,6 +141,7 @@ public static partial class Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MapChunks<TOp>(void* state, int begin, int end) where TOp : IUnaryOperator
     {
         var p = (MapOperands*)state;
@@ -147,6 +159,7 @@ public static partial class Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MapChunks2<TOp>(void* state, int begin, int end) where TOp : IBinaryOperator
     {
         var p = (MapOperands*)state;

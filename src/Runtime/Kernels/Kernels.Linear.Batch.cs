@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 
 namespace ModelGen;
 
-// y = x · wᵀ + bias for a batch of at least one vector of rows. The rows are the vector dimension: x is transposed
+// y = x · wᵀ + bias, and dx = dy · w, for a batch of at least one vector of rows. The rows are the vector dimension: x is transposed
 // into per-thread scratch (inFeatures × paddedRows, padding rows zero) so that one vector holds one input feature of
 // W consecutive rows. A tile keeps 4 row-vectors × 6 outputs in 24 accumulators; for each input feature it loads 4
 // vectors of xᵀ and broadcasts one weight from each of 6 weight rows (read in order, so they stream), 24 FMAs and no
@@ -12,6 +12,9 @@ namespace ModelGen;
 // (outFeatures × paddedRows, scratch too) and one transpose at the end writes y. Both transposes go through
 // registers 16 × 16 at a time; at 64 × 784 × 256 they cost about 5% of the product. The scratch belongs to the
 // calling thread; worker threads read and write it through pointers while the caller waits in the same call.
+// dx = dy · w is the same product with the roles of w's two dimensions swapped: its outputs are the input features
+// (consecutive weights of a row of w) and its inner dimension runs down w's columns (a stride of inFeatures), so the
+// tiles take both strides from a BatchShape instead of assuming w's row-major (outputs × inner) layout.
 public static partial class Kernels
 {
     private const int BatchTileOutputs = 6;
@@ -21,21 +24,36 @@ public static partial class Kernels
     {
         public float* Y, X, W, Bias, XT, YT;
         public Shape Shape;
+        public BatchShape Batch;
         public int PaddedRows;
     }
 
+    /// <summary>
+    /// A batch product out(rows, Outputs) = in(rows, Inner) · M, where M[i, o] = w[o·OutputStride + i·InnerStride]:
+    /// (OutputStride, InnerStride) = (inFeatures, 1) for y = x·wᵀ and (1, inFeatures) for dx = dy·w.
+    /// </summary>
+    private readonly record struct BatchShape(int Rows, int Inner, int Outputs, int OutputStride, int InnerStride);
+
     // Three steps, each split over threads by what it writes: columns of x (rows of xᵀ), then groups of 6 outputs,
     // then outputs again for the transpose back. Every value is computed by one thread exactly as on one thread.
-    private static unsafe void ForwardBatch<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape)
+    private static void ForwardBatch<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape)
+        where TS : ISimd<TVec> where TVec : struct
+        => BatchProductOf<TS, TVec>(ref y, ref x, ref w, bias, new BatchShape(shape.Rows, shape.K, shape.N, shape.K, 1));
+
+    private static void InputGradientBatch<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape)
+        where TS : ISimd<TVec> where TVec : struct
+        => BatchProductOf<TS, TVec>(ref dx, ref dy, ref w, default, new BatchShape(shape.Rows, shape.N, shape.K, 1, shape.K));
+
+    private static unsafe void BatchProductOf<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, BatchShape shape)
         where TS : ISimd<TVec> where TVec : struct
     {
-        int rows = shape.Rows, k = shape.K, n = shape.N, width = TS.Count;
+        int rows = shape.Rows, k = shape.Inner, n = shape.Outputs, width = TS.Count;
         int paddedRows = (rows + width - 1) / width * width;
         ref float xT = ref Scratch(ref t_transposedInput, k * paddedRows);
         ref float yT = ref Scratch(ref t_transposedOutput, n * paddedRows);
         fixed (float* py = &y, px = &x, pw = &w, pBias = bias, pxT = &xT, pyT = &yT)
         {
-            var product = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, XT = pxT, YT = pyT, Shape = shape, PaddedRows = paddedRows };
+            var product = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, XT = pxT, YT = pyT, Batch = shape, PaddedRows = paddedRows };
             KernelThreads.For((k + 15) / 16, &product, &TransposeInputPart, minimumPerThread: 4);
             KernelThreads.For((n + BatchTileOutputs - 1) / BatchTileOutputs, &product, &BatchTilesPart<TS, TVec>, minimumPerThread: 2);
             KernelThreads.For((n + 15) / 16, &product, &TransposeOutputPart, minimumPerThread: 2);
@@ -43,10 +61,11 @@ public static partial class Kernels
     }
 
     // xᵀ rows [16·begin, 16·end) from the same columns of x; the padding rows of the batch are zeroed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void TransposeInputPart(void* state, int begin, int end)
     {
         var p = (BatchProduct*)state;
-        int rows = p->Shape.Rows, k = p->Shape.K, padded = p->PaddedRows;
+        int rows = p->Batch.Rows, k = p->Batch.Inner, padded = p->PaddedRows;
         int c0 = 16 * begin, c1 = Math.Min(16 * end, k);
         Transpose(ref p->XT[(nint)c0 * padded], padded, ref p->X[c0], k, rows, c1 - c0);
         if (padded > rows)
@@ -56,15 +75,16 @@ public static partial class Kernels
     }
 
     // yᵀ for the groups of 6 outputs [begin, end), every row.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void BatchTilesPart<TS, TVec>(void* state, int begin, int end)
         where TS : ISimd<TVec> where TVec : struct
     {
         var p = (BatchProduct*)state;
-        Shape shape = p->Shape;
+        BatchShape shape = p->Batch;
         int width = TS.Count, rowVectors = p->PaddedRows / width;
-        var bias = new ReadOnlySpan<float>(p->Bias, p->Bias == null ? 0 : shape.N);
+        var bias = new ReadOnlySpan<float>(p->Bias, p->Bias == null ? 0 : shape.Outputs);
         ref float yT = ref *p->YT, xT = ref *p->XT, w = ref *p->W;
-        for (int o0 = begin * BatchTileOutputs; o0 < Math.Min(end * BatchTileOutputs, shape.N); o0 += BatchTileOutputs)
+        for (int o0 = begin * BatchTileOutputs; o0 < Math.Min(end * BatchTileOutputs, shape.Outputs); o0 += BatchTileOutputs)
         {
             int v = 0;
             for (; v + 4 <= rowVectors; v += 4)
@@ -75,11 +95,12 @@ public static partial class Kernels
     }
 
     // Columns [16·begin, 16·end) of y from the same rows of yᵀ.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void TransposeOutputPart(void* state, int begin, int end)
     {
         var p = (BatchProduct*)state;
-        int n = p->Shape.N, o0 = 16 * begin, o1 = Math.Min(16 * end, n);
-        Transpose(ref p->Y[o0], n, ref p->YT[(nint)o0 * p->PaddedRows], p->PaddedRows, o1 - o0, p->Shape.Rows);
+        int n = p->Batch.Outputs, o0 = 16 * begin, o1 = Math.Min(16 * end, n);
+        Transpose(ref p->Y[o0], n, ref p->YT[(nint)o0 * p->PaddedRows], p->PaddedRows, o1 - o0, p->Batch.Rows);
     }
 
     /// <summary>The 6 outputs of a tile from its first; past the last output of the layer it repeats that one.</summary>
@@ -102,13 +123,15 @@ public static partial class Kernels
     private static TVec BiasOf<TS, TVec>(ReadOnlySpan<float> bias, int o) where TS : ISimd<TVec> where TVec : struct
         => bias.IsEmpty ? TS.Zero : TS.Create(bias[o]);
 
-    private static void BatchTile4<TS, TVec>(ref float yT, ref float xT, ref float w, ReadOnlySpan<float> bias, Shape shape, int paddedRows, int r0, int o0)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BatchTile4<TS, TVec>(ref float yT, ref float xT, ref float w, ReadOnlySpan<float> bias, BatchShape shape, int paddedRows, int r0, int o0)
         where TS : ISimd<TVec> where TVec : struct
     {
-        int k = shape.K, n = shape.N;
+        int k = shape.Inner, n = shape.Outputs, stride = shape.OutputStride;
+        nint step = shape.InnerStride, at = 0;
         var o = new TileOutputs(o0, n);
-        ref float w0 = ref Row(ref w, o.O0, k), w1 = ref Row(ref w, o.O1, k), w2 = ref Row(ref w, o.O2, k);
-        ref float w3 = ref Row(ref w, o.O3, k), w4 = ref Row(ref w, o.O4, k), w5 = ref Row(ref w, o.O5, k);
+        ref float w0 = ref Row(ref w, o.O0, stride), w1 = ref Row(ref w, o.O1, stride), w2 = ref Row(ref w, o.O2, stride);
+        ref float w3 = ref Row(ref w, o.O3, stride), w4 = ref Row(ref w, o.O4, stride), w5 = ref Row(ref w, o.O5, stride);
         TVec b = BiasOf<TS, TVec>(bias, o.O0);
         TVec a00 = b, a01 = b, a02 = b, a03 = b;
         b = BiasOf<TS, TVec>(bias, o.O1);
@@ -126,19 +149,20 @@ public static partial class Kernels
         for (nuint i = 0; i < (nuint)k; i++)
         {
             TVec x0 = TS.Load(ref xk, 0), x1 = TS.Load(ref xk, v1), x2 = TS.Load(ref xk, v2), x3 = TS.Load(ref xk, v3);
-            TVec s = TS.Create(Unsafe.Add(ref w0, i));
+            TVec s = TS.Create(Unsafe.Add(ref w0, at));
             a00 = TS.MultiplyAdd(s, x0, a00); a01 = TS.MultiplyAdd(s, x1, a01); a02 = TS.MultiplyAdd(s, x2, a02); a03 = TS.MultiplyAdd(s, x3, a03);
-            s = TS.Create(Unsafe.Add(ref w1, i));
+            s = TS.Create(Unsafe.Add(ref w1, at));
             a10 = TS.MultiplyAdd(s, x0, a10); a11 = TS.MultiplyAdd(s, x1, a11); a12 = TS.MultiplyAdd(s, x2, a12); a13 = TS.MultiplyAdd(s, x3, a13);
-            s = TS.Create(Unsafe.Add(ref w2, i));
+            s = TS.Create(Unsafe.Add(ref w2, at));
             a20 = TS.MultiplyAdd(s, x0, a20); a21 = TS.MultiplyAdd(s, x1, a21); a22 = TS.MultiplyAdd(s, x2, a22); a23 = TS.MultiplyAdd(s, x3, a23);
-            s = TS.Create(Unsafe.Add(ref w3, i));
+            s = TS.Create(Unsafe.Add(ref w3, at));
             a30 = TS.MultiplyAdd(s, x0, a30); a31 = TS.MultiplyAdd(s, x1, a31); a32 = TS.MultiplyAdd(s, x2, a32); a33 = TS.MultiplyAdd(s, x3, a33);
-            s = TS.Create(Unsafe.Add(ref w4, i));
+            s = TS.Create(Unsafe.Add(ref w4, at));
             a40 = TS.MultiplyAdd(s, x0, a40); a41 = TS.MultiplyAdd(s, x1, a41); a42 = TS.MultiplyAdd(s, x2, a42); a43 = TS.MultiplyAdd(s, x3, a43);
-            s = TS.Create(Unsafe.Add(ref w5, i));
+            s = TS.Create(Unsafe.Add(ref w5, at));
             a50 = TS.MultiplyAdd(s, x0, a50); a51 = TS.MultiplyAdd(s, x1, a51); a52 = TS.MultiplyAdd(s, x2, a52); a53 = TS.MultiplyAdd(s, x3, a53);
             xk = ref Unsafe.Add(ref xk, paddedRows);
+            at += step;
         }
         Store4<TS, TVec>(ref Row(ref yT, o.O0, paddedRows), r0, a00, a01, a02, a03);
         Store4<TS, TVec>(ref Row(ref yT, o.O1, paddedRows), r0, a10, a11, a12, a13);
@@ -148,26 +172,29 @@ public static partial class Kernels
         Store4<TS, TVec>(ref Row(ref yT, o.O5, paddedRows), r0, a50, a51, a52, a53);
     }
 
-    private static void BatchTile1<TS, TVec>(ref float yT, ref float xT, ref float w, ReadOnlySpan<float> bias, Shape shape, int paddedRows, int r0, int o0)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BatchTile1<TS, TVec>(ref float yT, ref float xT, ref float w, ReadOnlySpan<float> bias, BatchShape shape, int paddedRows, int r0, int o0)
         where TS : ISimd<TVec> where TVec : struct
     {
-        int k = shape.K, n = shape.N;
+        int k = shape.Inner, n = shape.Outputs, stride = shape.OutputStride;
+        nint step = shape.InnerStride, at = 0;
         var o = new TileOutputs(o0, n);
-        ref float w0 = ref Row(ref w, o.O0, k), w1 = ref Row(ref w, o.O1, k), w2 = ref Row(ref w, o.O2, k);
-        ref float w3 = ref Row(ref w, o.O3, k), w4 = ref Row(ref w, o.O4, k), w5 = ref Row(ref w, o.O5, k);
+        ref float w0 = ref Row(ref w, o.O0, stride), w1 = ref Row(ref w, o.O1, stride), w2 = ref Row(ref w, o.O2, stride);
+        ref float w3 = ref Row(ref w, o.O3, stride), w4 = ref Row(ref w, o.O4, stride), w5 = ref Row(ref w, o.O5, stride);
         TVec a0 = BiasOf<TS, TVec>(bias, o.O0), a1 = BiasOf<TS, TVec>(bias, o.O1), a2 = BiasOf<TS, TVec>(bias, o.O2);
         TVec a3 = BiasOf<TS, TVec>(bias, o.O3), a4 = BiasOf<TS, TVec>(bias, o.O4), a5 = BiasOf<TS, TVec>(bias, o.O5);
         ref float xk = ref Unsafe.Add(ref xT, r0);
         for (nuint i = 0; i < (nuint)k; i++)
         {
             TVec x0 = TS.Load(ref xk, 0);
-            a0 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w0, i)), x0, a0);
-            a1 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w1, i)), x0, a1);
-            a2 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w2, i)), x0, a2);
-            a3 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w3, i)), x0, a3);
-            a4 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w4, i)), x0, a4);
-            a5 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w5, i)), x0, a5);
+            a0 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w0, at)), x0, a0);
+            a1 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w1, at)), x0, a1);
+            a2 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w2, at)), x0, a2);
+            a3 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w3, at)), x0, a3);
+            a4 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w4, at)), x0, a4);
+            a5 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref w5, at)), x0, a5);
             xk = ref Unsafe.Add(ref xk, paddedRows);
+            at += step;
         }
         TS.Store(a0, ref Row(ref yT, o.O0, paddedRows), (nuint)r0);
         TS.Store(a1, ref Row(ref yT, o.O1, paddedRows), (nuint)r0);

@@ -153,6 +153,7 @@ public static partial class Kernels
     }
 
     // Outputs [4·begin, 4·end), every row.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DotTilesPart<TS, TVec>(void* state, int begin, int end)
         where TS : ISimd<TVec> where TVec : struct
     {
@@ -204,6 +205,7 @@ public static partial class Kernels
 
     // Dot products of x rows r0..r3 with w rows o0..o3 along K. K ≥ one vector (the width was chosen so); the last
     // K mod W values are one overlapping vector whose lanes already summed are zeroed in both operands.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotTile<TS, TVec>(ref float x, ref float w, int k, int r0, int r1, int r2, int r3, int o0, int o1, int o2, int o3, out Tile4x4 t)
         where TS : ISimd<TVec> where TVec : struct
     {
@@ -248,6 +250,7 @@ public static partial class Kernels
     }
 
     // Dot products of x row r with w rows o0..o3: the 1 × 4 form of DotTile, for leftover rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotRow<TS, TVec>(ref float x, ref float w, int k, int r, int o0, int o1, int o2, int o3, out float s0, out float s1, out float s2, out float s3)
         where TS : ISimd<TVec> where TVec : struct
     {
@@ -278,7 +281,7 @@ public static partial class Kernels
 
     // ---- dx = dy · w ----
 
-    // Tiles of 4 rows × 4 vectors of dx: for each output feature o, broadcast dy[r, o] against the vectors of w row o
+    // Fewer rows than one vector (a batch of one), or fewer than 32 outputs: tiles of 4 rows × 4 vectors of dx: for each output feature o, broadcast dy[r, o] against the vectors of w row o
     // (an outer-product update, so no lane sums). Column blocks are the outer loop so a block's strip of w is reused
     // by every row tile while it is in cache. Partial tiles repeat a row (same values stored twice); the last
     // K mod W columns are an overlapping vector, recomputed to the same values in the same order (when another
@@ -286,6 +289,12 @@ public static partial class Kernels
     private static unsafe void InputGradientTiles<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape)
         where TS : ISimd<TVec> where TVec : struct
     {
+        // The batch form transposes dy and dx; with few outputs (a classification head) that costs more than it saves.
+        if (shape.Rows >= TS.Count && shape.N >= 32)
+        {
+            InputGradientBatch<TS, TVec>(ref dx, ref dy, ref w, shape);
+            return;
+        }
         var units = new ColumnUnits(shape.K, TS.Count);
         fixed (float* pdx = &dx, pdy = &dy, pw = &w)
         {
@@ -295,6 +304,7 @@ public static partial class Kernels
     }
 
     // The column units [begin, end) of dx, every row.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void InputGradientPart<TS, TVec>(void* state, int begin, int end)
         where TS : ISimd<TVec> where TVec : struct
     {
@@ -351,6 +361,7 @@ public static partial class Kernels
         public int FirstNew(int u) => u < _wide + _narrow ? Columns(u).Column : (_wide * 4 + _narrow) * _width;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InputGradientTile4<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape, int r0, int c)
         where TS : ISimd<TVec> where TVec : struct
     {
@@ -386,6 +397,7 @@ public static partial class Kernels
         TS.Store(a30, ref d3, 0); TS.Store(a31, ref d3, v1); TS.Store(a32, ref d3, v2); TS.Store(a33, ref d3, v3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InputGradientTile1<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape, int r0, int c)
         where TS : ISimd<TVec> where TVec : struct
     {
@@ -429,6 +441,7 @@ public static partial class Kernels
     // The column units [begin, end) of dw, every output. A block of 4 vectors is first copied out of x into a
     // contiguous strip (the calling thread's own scratch): x's rows are K apart, and at K = 256 (1 KB) the block's 64
     // rows × 4 lines fall into a quarter of L1's sets and evict each other.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void WeightGradientPart<TS, TVec>(void* state, int begin, int end)
         where TS : ISimd<TVec> where TVec : struct
     {
@@ -457,6 +470,7 @@ public static partial class Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightGradientTile4<TS, TVec>(ref float dw, ref float dy, ref float strip, int stripWidth, Shape shape, int o0, int c)
         where TS : ISimd<TVec> where TVec : struct
     {
@@ -498,6 +512,7 @@ public static partial class Kernels
         TS.Store(TS.Add(TS.Load(ref destination, v3), a3), ref destination, v3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightGradientTile1<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, int o0, int c, TVec fresh)
         where TS : ISimd<TVec> where TVec : struct
     {

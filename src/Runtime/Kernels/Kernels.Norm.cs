@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace ModelGen;
@@ -48,6 +49,7 @@ public static partial class Kernels
         public float Eps;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void LayerNormForwardRows(void* state, int begin, int end)
     {
         var p = (NormOperands*)state;
@@ -92,6 +94,7 @@ public static partial class Kernels
     }
 
     // dweight += Σ dy·x̂ and dbias += Σ dy over the rows, for columns [16·begin, 16·end).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void LayerNormParameterGradientColumns(void* state, int begin, int end)
     {
         var p = (NormOperands*)state;
@@ -110,6 +113,7 @@ public static partial class Kernels
     }
 
     // dx for rows [begin, end).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void LayerNormInputGradientRows(void* state, int begin, int end)
     {
         var p = (NormOperands*)state;

@@ -21,6 +21,7 @@ public static partial class Kernels
     /// destination[c, r] = source[r, c] for r &lt; <paramref name="rows"/> and c &lt; <paramref name="cols"/>, each
     /// matrix row-major with its own row stride. Nothing else in <paramref name="destination"/> is written.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(ref float destination, int destinationStride, ref float source, int sourceStride, int rows, int cols)
     {
         int r0 = 0;
@@ -40,6 +41,7 @@ public static partial class Kernels
         TransposeScalar(ref destination, destinationStride, ref source, sourceStride, r0, rows, 0, cols);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeScalar(ref float destination, int destinationStride, ref float source, int sourceStride, int rowStart, int rowEnd, int colStart, int colEnd)
     {
         for (int r = rowStart; r < rowEnd; r++)
@@ -53,6 +55,7 @@ public static partial class Kernels
     // One 16 × 16 block through registers: 16 loads, 64 shuffles, 16 stores. Stage 1 interleaves pairs of rows by
     // 32-bit lanes, stage 2 by 64-bit lanes (each 128-bit block then holds a 4 × 4 transposed piece), stages 3 and 4
     // move the 128-bit blocks into place.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose16x16(ref float d, int destinationStride, ref float s, int sourceStride)
     {
         nint stride = sourceStride;

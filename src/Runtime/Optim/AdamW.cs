@@ -107,6 +107,7 @@ public sealed class AdamW : Optimizer
         public Coefficients C;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void UpdateChunks(void* state, int begin, int end)
     {
         var o = (Operands*)state;
@@ -134,6 +135,7 @@ public sealed class AdamW : Optimizer
     }
 
     // Updates whole vectors of `count` values; returns how many it did.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static nuint Update<TS, TVec>(ref float p, ref float g, ref float m, ref float v, nuint count, in Coefficients c)
         where TS : ISimd<TVec> where TVec : struct
     {

@@ -99,6 +99,7 @@ public sealed class Sgd : Optimizer
         public float WeightDecay, Momentum, OneMinusDampening, NegativeLearningRate;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static nuint Update<TS, TVec>(ref float p, ref float g, ref float buffer, nuint count, in Coefficients c)
         where TS : ISimd<TVec> where TVec : struct
     {
