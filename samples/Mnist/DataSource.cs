@@ -24,7 +24,7 @@ public static class DataSource
         });
         IdxDataset train = Idx.LoadPair(location.GetPath(DatasetSpec.TrainImages), location.GetPath(DatasetSpec.TrainLabels));
         IdxDataset test = Idx.LoadPair(location.GetPath(DatasetSpec.TestImages), location.GetPath(DatasetSpec.TestLabels));
-        return new MnistData(kind, train.Images.ToFloats(), ToInts(train.Labels), test.Images.ToFloats(), ToInts(test.Labels));
+        return new MnistData(kind, train.Images.Pixels, ToInts(train.Labels), test.Images.ToFloats(), ToInts(test.Labels));
     }
 
     private static int[] ToInts(byte[] labels)

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using ModelGen.IO;
 
 namespace ModelGen.Samples.Mnist;
 
@@ -27,13 +28,20 @@ public sealed class MnistData
     private static readonly string[] s_fashionNames =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    /// <summary>Wraps images and labels; the arrays are used as they are, not copied.</summary>
-    public MnistData(DatasetKind kind, float[] trainImages, int[] trainLabels, float[] testImages, int[] testLabels)
+    /// <summary>
+    /// Wraps images and labels; the arrays are used as they are, not copied. Training images stay 8-bit (scaled as
+    /// each batch is copied, see <see cref="CopyTrainImage"/>): a random batch then reads a quarter of the memory.
+    /// </summary>
+    public MnistData(DatasetKind kind, byte[] trainPixels, int[] trainLabels, float[] testImages, int[] testLabels)
     {
-        Check(trainImages, trainLabels, "training");
+        ArgumentNullException.ThrowIfNull(trainPixels);
+        ArgumentNullException.ThrowIfNull(trainLabels);
+        if (trainPixels.Length != trainLabels.Length * ImageSize)
+            throw new InvalidDataException($"The training set has {trainLabels.Length} labels but {trainPixels.Length} pixels of images; {trainLabels.Length} × {ImageSize} were expected.");
+        Check(trainLabels, "training");
         Check(testImages, testLabels, "test");
         Kind = kind;
-        TrainImages = trainImages;
+        TrainPixels = trainPixels;
         TrainLabels = trainLabels;
         TestImages = testImages;
         TestLabels = testLabels;
@@ -45,8 +53,12 @@ public sealed class MnistData
     /// <summary>The data set's name in run folders and checkpoints: <c>mnist</c> or <c>fashion-mnist</c>.</summary>
     public string Name => NameOf(Kind);
 
-    /// <summary>Training images, (TrainCount, 784).</summary>
-    public float[] TrainImages { get; }
+    /// <summary>Training images as 8-bit pixels, (TrainCount, 784).</summary>
+    public byte[] TrainPixels { get; }
+
+    /// <summary>Writes training image <paramref name="index"/> scaled to [0, 1] (x / 255, as ToTensor) into the first 784 values of <paramref name="destination"/>.</summary>
+    public void CopyTrainImage(int index, Span<float> destination)
+        => Idx.ScalePixels(TrainPixels.AsSpan(index * ImageSize, ImageSize), destination);
 
     /// <summary>Training labels, (TrainCount).</summary>
     public int[] TrainLabels { get; }
@@ -91,7 +103,7 @@ public sealed class MnistData
         int test = Math.Min(testCount ?? TestCount, TestCount);
         if (train == TrainCount && test == TestCount) return this;
         return new MnistData(Kind,
-            TrainImages.AsSpan(0, train * ImageSize).ToArray(), TrainLabels.AsSpan(0, train).ToArray(),
+            TrainPixels.AsSpan(0, train * ImageSize).ToArray(), TrainLabels.AsSpan(0, train).ToArray(),
             TestImages.AsSpan(0, test * ImageSize).ToArray(), TestLabels.AsSpan(0, test).ToArray());
     }
 
@@ -101,6 +113,12 @@ public sealed class MnistData
         ArgumentNullException.ThrowIfNull(labels);
         if (images.Length != labels.Length * ImageSize)
             throw new InvalidDataException($"The {part} set has {labels.Length} labels but {images.Length} floats of images; {labels.Length} × {ImageSize} were expected.");
+        Check(labels, part);
+    }
+
+    private static void Check(int[] labels, string part)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
         for (int i = 0; i < labels.Length; i++)
         {
             if ((uint)labels[i] >= 10) throw new InvalidDataException($"The {part} label at index {i} is {labels[i]}, not a class 0–9.");

@@ -240,7 +240,7 @@ public sealed class Trainer
                 for (int r = 0; r < rows; r++)
                 {
                     int index = order[first + r];
-                    data.TrainImages.AsSpan(index * MnistData.ImageSize, MnistData.ImageSize).CopyTo(images.AsSpan(r * MnistData.ImageSize));
+                    data.CopyTrainImage(index, images.AsSpan(r * MnistData.ImageSize));
                     labels[r] = data.TrainLabels[index];
                 }
 

@@ -3,7 +3,8 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO;
 using System.IO.Compression;
-using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace ModelGen.IO;
 
@@ -69,9 +70,7 @@ public sealed class IdxImages
             throw new ArgumentException($"The destination holds {destination.Length} values but the images have {Pixels.Length} pixels.", nameof(destination));
         }
 
-        destination = destination[..Pixels.Length];
-        TensorPrimitives.ConvertChecked<byte, float>(Pixels, destination);
-        TensorPrimitives.Divide(destination, 255f, destination);
+        Idx.ScalePixels(Pixels, destination);
     }
 }
 
@@ -104,6 +103,36 @@ public static class Idx
 
     private const int ImagesHeaderBytes = 16;
     private const int LabelsHeaderBytes = 8;
+
+    /// <summary>
+    /// destination[i] = pixels[i] / 255f, exactly as torchvision's <c>ToTensor()</c> scales 8-bit images to [0, 1]
+    /// (a float division per value). Vectorised, allocation-free: a trainer can keep its images as bytes (a quarter of
+    /// the memory, and a quarter of the cache a random batch drags in) and scale each batch as it copies it.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <paramref name="pixels"/>.</exception>
+    public static void ScalePixels(ReadOnlySpan<byte> pixels, Span<float> destination)
+    {
+        if (destination.Length < pixels.Length)
+            throw new ArgumentException($"The destination holds {destination.Length} values for {pixels.Length} pixels.", nameof(destination));
+        int i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref byte source = ref MemoryMarshal.GetReference(pixels);
+            ref float target = ref MemoryMarshal.GetReference(destination);
+            Vector128<float> scale = Vector128.Create(255f);
+            for (; i + 16 <= pixels.Length; i += 16)
+            {
+                (Vector128<ushort> low, Vector128<ushort> high) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
+                (Vector128<uint> a, Vector128<uint> b) = Vector128.Widen(low);
+                (Vector128<uint> c, Vector128<uint> d) = Vector128.Widen(high);
+                (Vector128.ConvertToSingle(a.AsInt32()) / scale).StoreUnsafe(ref target, (nuint)i);
+                (Vector128.ConvertToSingle(b.AsInt32()) / scale).StoreUnsafe(ref target, (nuint)i + 4);
+                (Vector128.ConvertToSingle(c.AsInt32()) / scale).StoreUnsafe(ref target, (nuint)i + 8);
+                (Vector128.ConvertToSingle(d.AsInt32()) / scale).StoreUnsafe(ref target, (nuint)i + 12);
+            }
+        }
+        for (; i < pixels.Length; i++) destination[i] = pixels[i] / 255f;
+    }
 
     // Deflate cannot expand by more than 1032:1 (a 258-byte match per 2 bits), so a gzip file of n bytes holds at most
     // about 1032 n bytes; a header that declares more is a lie that can be caught before reading any data.

@@ -48,6 +48,22 @@ public sealed class IdxTests
     }
 
     [Fact]
+    public void ScalePixelsDividesEveryValueBy255AsToTensor()
+    {
+        var all = new byte[256 + 37];
+        for (int i = 0; i < all.Length; i++) all[i] = (byte)(i * 7);
+        for (int length = 0; length <= all.Length; length += length < 40 ? 1 : 53)
+        {
+            var scaled = new float[length + 1];
+            scaled[length] = -1f;
+            Idx.ScalePixels(all.AsSpan(0, length), scaled);
+            for (int i = 0; i < length; i++) Assert.Equal(all[i] / 255f, scaled[i]);
+            Assert.Equal(-1f, scaled[length]);
+        }
+        Assert.Throws<ArgumentException>(() => Idx.ScalePixels(new byte[3], new float[2]));
+    }
+
+    [Fact]
     public void ToFloatsMapsTheFullByteRangeExactlyOntoZeroToOne()
     {
         byte[] pixels = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
