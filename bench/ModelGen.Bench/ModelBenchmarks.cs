@@ -3,10 +3,17 @@ using BenchmarkDotNet.Attributes;
 
 namespace ModelGen.Bench;
 
-/// <summary>Forward, a full training step (AdamW), and batch-1 inference on the reference workload.</summary>
+/// <summary>
+/// Forward, backward, a full training step (AdamW), and batch-1 inference on the reference workload, on 1 and 2
+/// kernel threads (<see cref="KernelThreads.Count"/>; results are identical for both).
+/// </summary>
 [MemoryDiagnoser]
 public class ModelBenchmarks
 {
+    /// <summary>Kernel threads.</summary>
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
     private readonly MnistClassifier _model = new(seed: 0);
     private readonly MnistClassifierPlain _plain = new(seed: 0);
     private readonly MnistClassifierSingle _single = new(seed: 0);
@@ -23,10 +30,18 @@ public class ModelBenchmarks
         for (int i = 0; i < _images.Length; i++) _images[i] = rng.NextFloat();
         for (int i = 0; i < _labels.Length; i++) _labels[i] = rng.NextInt(10);
         _single.Eval();
+        KernelThreads.Count = Threads;
+        _model.Loss(_images, _labels, 64);
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => KernelThreads.Count = 1;
 
     [Benchmark(Description = "forward, batch 64")]
     public void Forward() => _model.Forward(_images, 64, _logits);
+
+    [Benchmark(Description = "backward, batch 64 (after one loss)")]
+    public void Backward() => _model.Backward();
 
     [Benchmark(Description = "train step, batch 64 (LayerNorm)")]
     public float TrainStep() => _model.TrainStep(_images, _labels, 64, _optimizer);

@@ -13,7 +13,7 @@ namespace ModelGen.Bench;
 /// </summary>
 internal static class Products
 {
-    public static void Run(string[] args)
+    public static void Run()
     {
         var c = CultureInfo.InvariantCulture;
         double peak = FmaPeak();

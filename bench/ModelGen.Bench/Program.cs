@@ -3,10 +3,15 @@ using ModelGen.Bench;
 
 // dotnet run -c Release --project bench/ModelGen.Bench -- --filter '*'     BenchmarkDotNet, every benchmark
 // dotnet run -c Release --project bench/ModelGen.Bench -- products         GFLOP/s of the products and the FMA peak
-if (args is ["products", ..])
+// dotnet run -c Release --project bench/ModelGen.Bench -- latency          batch-1 inference latency, 1 and 2 threads
+switch (args)
 {
-    Products.Run(args[1..]);
-    return;
+    case ["products", ..]:
+        Products.Run();
+        return;
+    case ["latency", ..]:
+        Latency.Run();
+        return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
