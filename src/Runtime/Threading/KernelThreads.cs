@@ -42,15 +42,18 @@ public static class KernelThreads
 
     /// <summary>
     /// Runs <paramref name="body"/>(state, begin, end) over [0, <paramref name="count"/>) split into contiguous
-    /// chunks, one per thread, the calling thread taking the first. Returns when every chunk is done. Runs everything
-    /// on the calling thread when one thread is configured, when there are fewer than 2 ×
-    /// <paramref name="minimumPerThread"/> items, or when the workers are busy with another caller.
+    /// chunks of at least <paramref name="minimumPerThread"/> items, and returns when every chunk is done. The calling
+    /// thread and the workers claim chunks until none is left, so a worker the operating system has descheduled
+    /// holds up at most the chunk it took. Runs everything on the calling thread when one thread is configured, when
+    /// there are fewer than 2 × <paramref name="minimumPerThread"/> items, or when the workers serve another caller.
+    /// The body must give each item the same result whichever thread runs it and however the items are chunked.
     /// </summary>
     internal static unsafe void For(int count, void* state, delegate*<void*, int, int, void> body, int minimumPerThread = 1)
     {
-        int threads = Math.Min(s_count, count / Math.Max(1, minimumPerThread));
+        int most = count / Math.Max(1, minimumPerThread);
+        int threads = Math.Min(s_count, most);
         WorkerPool? pool = s_pool;
-        if (threads < 2 || pool is null || !pool.TryRun(threads, count, state, body))
+        if (threads < 2 || pool is null || !pool.TryRun(threads, Math.Min(4 * threads, most), count, state, body))
             body(state, 0, count);
     }
 
@@ -60,10 +63,13 @@ public static class KernelThreads
 }
 
 /// <summary>
-/// Persistent worker threads for <see cref="KernelThreads.For"/>. A call publishes the job by bumping a generation
-/// counter; workers spin on it for a while (a kernel call follows the last one within microseconds during training)
-/// and then sleep, each on its own semaphore. The caller wakes the sleepers its job needs, runs the first chunk and
-/// spins until the others are done.
+/// Persistent worker threads for <see cref="KernelThreads.For"/>. A job is published as one 64-bit word: the job's
+/// generation in the high half and the number of chunks still unclaimed in the low half. Workers spin on the word for
+/// a while (during training a kernel call follows the last one within microseconds) and then sleep, each on its own
+/// semaphore; the caller wakes the sleepers its job needs. Everyone, the caller included, claims chunks by
+/// compare-and-swap on the word (last chunk first) until none is left, then the caller waits for the chunks still
+/// running. A claim succeeds only for the current generation, and a job cannot finish while a claimed chunk runs,
+/// so the job's fields, read after a successful claim, are the ones that claim belongs to.
 /// </summary>
 internal sealed unsafe class WorkerPool
 {
@@ -73,12 +79,12 @@ internal sealed unsafe class WorkerPool
     private readonly SemaphoreSlim[] _wake;   // one per worker, so a wake-up can only be taken by the worker it is for
     private readonly int[] _sleeping;         // 1 while worker i is blocked (or about to block) on _wake[i]
     private int _busy;                        // 1 while a caller owns the workers
-    private int _generation;                  // bumped once per job
-    private int _pending;                     // chunks not yet finished by workers
+    private long _claims;                     // generation << 32 | chunks not yet claimed
+    private int _running;                     // chunks not yet finished
     private volatile bool _retired;
 
-    // The current job; written by the caller before the generation bump, read by workers after it.
-    private int _parts, _count, _widthLimit;
+    // The current job; written by the caller before it publishes _claims.
+    private int _chunks, _count, _widthLimit;
     private void* _state;
     private delegate*<void*, int, int, void> _body;
     private Exception? _failure;
@@ -91,46 +97,46 @@ internal sealed unsafe class WorkerPool
         for (int i = 0; i < workers; i++) _wake[i] = new SemaphoreSlim(0);
         for (int i = 0; i < workers; i++)
         {
-            int index = i + 1; // chunk 0 is the caller's
-            _threads[i] = new Thread(() => Work(index)) { IsBackground = true, Name = $"ModelGen kernel worker {index}" };
+            int slot = i;
+            _threads[i] = new Thread(() => Work(slot)) { IsBackground = true, Name = $"ModelGen kernel worker {slot + 1}" };
             _threads[i].Start();
         }
     }
 
     public int Workers => _threads.Length;
 
-    /// <summary>Asks the workers to exit after their current job; a retired pool takes no new jobs.</summary>
+    private static long Generation(long claims) => claims >> 32;
+
+    /// <summary>Asks the workers to exit; a retired pool takes no new jobs.</summary>
     public void Retire()
     {
         _retired = true;
-        Interlocked.Increment(ref _generation);
+        Interlocked.Add(ref _claims, 1L << 32);
         foreach (var wake in _wake) wake.Release();
     }
 
-    public bool TryRun(int parts, int count, void* state, delegate*<void*, int, int, void> body)
+    public bool TryRun(int threads, int chunks, int count, void* state, delegate*<void*, int, int, void> body)
     {
         if (_retired || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
         try
         {
-            parts = Math.Min(parts, _threads.Length + 1);
-            _parts = parts;
+            _chunks = chunks;
             _count = count;
             _state = state;
             _body = body;
             _widthLimit = Widths.Limit;
             _failure = null;
-            Volatile.Write(ref _pending, parts - 1);
-            Interlocked.Increment(ref _generation);
-            for (int i = 0; i < parts - 1; i++)
+            Volatile.Write(ref _running, chunks);
+            long generation = Generation(_claims) + 1;
+            Interlocked.Exchange(ref _claims, generation << 32 | (uint)chunks);
+            for (int i = 0; i < Math.Min(threads - 1, _threads.Length); i++)
             {
                 if (Interlocked.Exchange(ref _sleeping[i], 0) == 1) _wake[i].Release();
             }
 
-            (int begin, int end) = KernelThreads.Chunk(count, 0, parts);
-            body(state, begin, end);
-
+            Help(generation);
             var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref _running) != 0) spin.SpinOnce(sleep1Threshold: -1);
             if (_failure is { } failure) ExceptionDispatchInfo.Throw(failure);
             return true;
         }
@@ -140,17 +146,40 @@ internal sealed unsafe class WorkerPool
         }
     }
 
-    // Worker `index` (1-based: chunk 0 is the caller's) waits on _wake[index − 1]. If it finds a new job after saying
-    // it sleeps, a caller may already have released its semaphore: the extra permit only makes a later wait return
-    // early, and the loop then checks the generation again.
-    private void Work(int index)
+    // Claims and runs chunks of job `generation` until none is left (or the job is no longer current).
+    private void Help(long generation)
     {
-        int slot = index - 1;
-        int seen = 0; // the generation the pool was created with: a job published before this thread got here still counts
+        while (true)
+        {
+            long claims = Volatile.Read(ref _claims);
+            int unclaimed = (int)(uint)claims;
+            if (Generation(claims) != generation || unclaimed == 0) return;
+            if (Interlocked.CompareExchange(ref _claims, claims - 1, claims) != claims) continue;
+
+            int chunk = unclaimed - 1;
+            Widths.Limit = _widthLimit;
+            try
+            {
+                (int begin, int end) = KernelThreads.Chunk(_count, chunk, _chunks);
+                _body(_state, begin, end);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    // Worker `slot` waits on _wake[slot]. If it finds a new job after saying it sleeps, a caller may already have
+    // released its semaphore: the extra permit only makes a later wait return early, and the loop then looks again.
+    private void Work(int slot)
+    {
+        long seen = 0; // the generation the pool was created with: a job published before this thread got here still counts
         while (true)
         {
             int spins = 0;
-            while (Volatile.Read(ref _generation) == seen)
+            while (Generation(Volatile.Read(ref _claims)) == seen)
             {
                 if (++spins < SpinIterations)
                 {
@@ -158,25 +187,13 @@ internal sealed unsafe class WorkerPool
                     continue;
                 }
                 Interlocked.Exchange(ref _sleeping[slot], 1);
-                if (Volatile.Read(ref _generation) == seen) _wake[slot].Wait();
+                if (Generation(Volatile.Read(ref _claims)) == seen) _wake[slot].Wait();
                 Interlocked.Exchange(ref _sleeping[slot], 0);
                 spins = 0;
             }
-            seen = Volatile.Read(ref _generation);
+            seen = Generation(Volatile.Read(ref _claims));
             if (_retired) return;
-            if (index >= _parts) continue; // this job needs fewer threads
-
-            Widths.Limit = _widthLimit;
-            try
-            {
-                (int begin, int end) = KernelThreads.Chunk(_count, index, _parts);
-                _body(_state, begin, end);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _failure, e, null);
-            }
-            Interlocked.Decrement(ref _pending);
+            Help(seen);
         }
     }
 }

@@ -182,6 +182,26 @@ public sealed class ThreadingTests
     }
 
     [Fact]
+    public void AStalledWorkerHoldsUpOnlyTheChunkItTook()
+    {
+        int saved = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = 2;
+            var seen = new int[8];
+            var threads = new ConcurrentDictionary<int, bool>();
+            Chunks.Run(seen, threads, stallWorkers: true);
+            Assert.All(seen, count => Assert.Equal(1, count));
+            // 8 chunks of one item for 2 threads: the caller takes every chunk but the one a worker sleeps in.
+            Assert.InRange(Chunks.OnCaller, 7, 8);
+        }
+        finally
+        {
+            KernelThreads.Count = saved;
+        }
+    }
+
+    [Fact]
     public void CountOutsideOneTo256IsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.Count = 0);
@@ -210,18 +230,25 @@ public sealed class ThreadingTests
     {
         private static int[]? s_seen;
         private static ConcurrentDictionary<int, bool>? s_threads;
+        private static int s_caller, s_onCaller;
+        private static bool s_stallWorkers;
 
-        public static void Run(int[] seen, ConcurrentDictionary<int, bool> threads)
+        public static int OnCaller => s_onCaller;
+
+        public static void Run(int[] seen, ConcurrentDictionary<int, bool> threads, bool stallWorkers = false)
         {
-            (s_seen, s_threads) = (seen, threads);
+            (s_seen, s_threads, s_stallWorkers, s_caller, s_onCaller) = (seen, threads, stallWorkers, Environment.CurrentManagedThreadId, 0);
             KernelThreads.For(seen.Length, null, &Mark);
         }
 
         private static void Mark(void* state, int begin, int end)
         {
+            bool onCaller = Environment.CurrentManagedThreadId == s_caller;
             s_threads![Environment.CurrentManagedThreadId] = true;
             for (int i = begin; i < end; i++) Interlocked.Increment(ref s_seen![i]);
-            Thread.Sleep(20); // long enough that the two halves overlap
+            if (onCaller) Interlocked.Add(ref s_onCaller, end - begin);
+            // Long enough that the threads overlap; a stalled worker sleeps far longer than the caller's chunks take.
+            Thread.Sleep(s_stallWorkers ? (onCaller ? 5 : 300) : 20);
         }
     }
 }
