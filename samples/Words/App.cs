@@ -65,6 +65,7 @@ public static class App
 
     private static int Train(TrainerOptions options, TextWriter output, TextWriter error, bool liveProgress)
     {
+        if (options.WordsPath == WordList.DefaultPath) WordList.EnsureDefault(output);
         WordList words = WordList.Load(options.WordsPath);
         var result = new Trainer(options, words, output, liveProgress).Run();
         if (result.Outcome == TrainOutcome.Diverged)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Text;
 
@@ -85,6 +86,43 @@ public sealed class WordList
         8 => Split.Validation,
         _ => Split.Test,
     };
+
+    /// <summary>
+    /// Makes sure the default list exists, as the MNIST trainer fetches its data: when it is missing on a Debian
+    /// machine where this process may install packages (root, apt-get on PATH), installs <c>wamerican</c> with
+    /// apt-get, saying so on <paramref name="log"/>. Anywhere else a missing list stays missing, and
+    /// <see cref="Load"/> then says how to get it.
+    /// </summary>
+    public static void EnsureDefault(TextWriter log)
+    {
+        if (File.Exists(DefaultPath) || !OperatingSystem.IsLinux() || Environment.UserName != "root" || FindOnPath("apt-get") is not { } aptGet)
+            return;
+        log.WriteLine($"words: {DefaultPath} is missing; installing Debian's wamerican with apt-get");
+        foreach (string arguments in new[] { "update -qq", "install -y -qq wamerican" })
+        {
+            var start = new ProcessStartInfo(aptGet, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+            using var process = Process.Start(start)!;
+            process.StandardInput.Close();
+            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                log.WriteLine($"words: apt-get {arguments} failed (exit code {process.ExitCode}): {output.Trim()}");
+                return;
+            }
+        }
+    }
+
+    private static string? FindOnPath(string name)
+    {
+        foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(folder, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
 
     /// <summary>Reads <paramref name="path"/> (one word per line, UTF-8); a missing file is a <see cref="FileNotFoundException"/> that says how to get one.</summary>
     public static WordList Load(string path)

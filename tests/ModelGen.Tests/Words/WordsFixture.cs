@@ -5,13 +5,15 @@ using ModelGen.Samples.Words;
 namespace ModelGen.Tests.Words;
 
 /// <summary>
-/// Debian's word list (package wamerican), read once for every test in the "Words" collection. The tests need it:
-/// when it is missing they fail, with the command that installs it, rather than pass without having run.
+/// Debian's word list (package wamerican), read once for every test in the "Words" collection. When it is missing it
+/// is installed as the Words trainer installs it (root with apt-get); where that cannot be done the tests fail, with
+/// the command that installs it, rather than pass without having run.
 /// </summary>
 public sealed class WordsFixture
 {
     private readonly Lazy<WordList> _words = new(() =>
     {
+        WordList.EnsureDefault(TextWriter.Null);
         if (!File.Exists(WordList.DefaultPath))
             throw new InvalidOperationException($"The Words tests need the word list {WordList.DefaultPath}; {WordList.InstallHint}.");
         return WordList.Load(WordList.DefaultPath);
