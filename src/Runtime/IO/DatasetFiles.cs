@@ -299,7 +299,7 @@ public static class DatasetFiles
     private static bool TryDownload(DatasetSpec spec, string cache, Dictionary<string, string> cached, DatasetSearchOptions options, Action<string, string> fail)
     {
         using var handler = new SocketsHttpHandler { ConnectTimeout = options.ConnectTimeout, AutomaticDecompression = DecompressionMethods.None };
-        using var client = new HttpClient(handler) { Timeout = options.DownloadTimeout };
+        using var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan }; // Download's own token bounds each file
         foreach (Uri mirror in spec.Mirrors)
         {
             string source = $"download from {mirror}";
@@ -335,7 +335,8 @@ public static class DatasetFiles
 
     private static string? Download(HttpClient client, Uri uri, string cache, DatasetFile file, TimeSpan timeout)
     {
-        // HttpClient.Timeout covers the response headers only; the token also bounds reading the body.
+        // One token bounds the whole file, headers and body (HttpClient.Timeout would cover the headers only, and would
+        // race this token with a message of its own).
         using var cancel = new CancellationTokenSource(timeout);
         try
         {

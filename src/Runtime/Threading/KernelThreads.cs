@@ -83,8 +83,8 @@ internal sealed unsafe class WorkerPool
     private int _running;                     // chunks not yet finished
     private volatile bool _retired;
 
-    // The current job; written by the caller before it publishes _claims.
-    private int _chunks, _count, _widthLimit;
+    // The current job; written by the caller before it publishes _claims. _helpers is how many workers may join.
+    private int _chunks, _count, _widthLimit, _helpers;
     private void* _state;
     private delegate*<void*, int, int, void> _body;
     private Exception? _failure;
@@ -125,11 +125,12 @@ internal sealed unsafe class WorkerPool
             _state = state;
             _body = body;
             _widthLimit = Widths.Limit;
+            _helpers = Math.Min(threads - 1, _threads.Length);
             _failure = null;
             Volatile.Write(ref _running, chunks);
             long generation = Generation(_claims) + 1;
             Interlocked.Exchange(ref _claims, generation << 32 | (uint)chunks);
-            for (int i = 0; i < Math.Min(threads - 1, _threads.Length); i++)
+            for (int i = 0; i < _helpers; i++)
             {
                 if (Interlocked.Exchange(ref _sleeping[i], 0) == 1) _wake[i].Release();
             }
@@ -193,7 +194,8 @@ internal sealed unsafe class WorkerPool
             }
             seen = Generation(Volatile.Read(ref _claims));
             if (_retired) return;
-            Help(seen);
+            // Workers beyond the job's thread count stay out (they may be awake from an earlier, larger count).
+            if (slot < Volatile.Read(ref _helpers)) Help(seen);
         }
     }
 }
