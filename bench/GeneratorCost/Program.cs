@@ -39,7 +39,7 @@ Measure("edit in an unrelated file (Trainer.cs)", i => (NewDriver().RunGenerator
     Edit(compilation, unrelated, unrelated.ToString() + $"\n// edit {i}\nstatic class Edit{i} {{ public static int X => {i}; }}\n")));
 Measure("new member in the model class", i => (NewDriver().RunGenerators(compilation),
     Edit(compilation, model, model.ToString().Replace("    public partial ClassificationHead Head { get; }",
-        $"    public partial ClassificationHead Head {{ get; }}\n    public int Helper{i}() => {i};", StringComparison.Ordinal))));
+        $"    public partial ClassificationHead Head {{ get; }}\n    public int Extra{i}() => {i};", StringComparison.Ordinal))));
 Measure("changed width (HiddenDim 256 → 128)", i => (NewDriver().RunGenerators(compilation),
     Edit(compilation, model, model.ToString().Replace("HiddenDim = 256", "HiddenDim = 128", StringComparison.Ordinal))));
 return;

@@ -90,7 +90,7 @@ public sealed class IncrementalityTests
     [Fact]
     public void NewMethodInTheModelClassDoesNotReemit()
     {
-        // Typing in the model's own class (here: a helper method) re-runs the parse, whose spec is then equal: the
+        // Typing in the model's own class (here: a new method) re-runs the parse, whose spec is then equal: the
         // emitter does not run again and the generated source is the same object.
         var (driver, compilation) = FirstRun(Model);
         var oldTree = compilation.SyntaxTrees.First();
