@@ -139,7 +139,7 @@ internal static class ModelEmitter
         w.WriteLine("private int _lossRows; // rows of the last Loss call, 0 when there is nothing to back-propagate");
         w.WriteLine();
         foreach (var (property, _) in layers)
-            w.WriteLine($"private readonly global::ModelGen.{property.Layer.ModuleType} _{Camel(property.PropertyName)};");
+            w.WriteLine($"private readonly global::ModelGen.{property.Layer.ModuleType} {ModuleField(property)};");
         w.WriteLine();
     }
 
@@ -154,7 +154,7 @@ internal static class ModelEmitter
             w.WriteLine("_random = random;");
             w.WriteLine();
             foreach (var (property, lowered) in layers)
-                w.WriteLine($"_{Camel(property.PropertyName)} = {lowered.Module};");
+                w.WriteLine($"{ModuleField(property)} = {lowered.Module};");
         }
         w.WriteLine();
     }
@@ -183,7 +183,7 @@ internal static class ModelEmitter
     {
         foreach (var (property, _) in layers)
         {
-            w.WriteLine($"{property.Accessibility} partial global::ModelGen.{property.Layer.ModuleType} {property.PropertyName} {{ get => _{Camel(property.PropertyName)}; }}");
+            w.WriteLine($"{property.Accessibility} partial global::ModelGen.{property.Layer.ModuleType} {property.PropertyName} {{ get => {ModuleField(property)}; }}");
         }
         w.WriteLine();
         w.WriteLine("private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);");
@@ -194,6 +194,9 @@ internal static class ModelEmitter
     {
         string example = Escape(plan.Parameters.Count > 0 ? plan.Parameters[0].TorchName : "head.fc.weight");
         string input = model.TokenInput ? "model_tokens" : "model_input";
+        // `this.`: the last layer's buffer is named after its property, and one named Output or Input would
+        // otherwise be shadowed by the method's parameter of that name (Forward would copy output onto itself).
+        string logitsMember = "this." + logits.Value;
         string inSpan = $"global::System.ReadOnlySpan<{elementType}>";
         const string Guard = "global::ModelGen.ModelGuard";
         w.WriteLine($$"""
@@ -242,7 +245,7 @@ internal static class ModelEmitter
                 _lossRows = 0;
                 input.CopyTo({{input}});
                 ForwardCore(rows);
-                {{logits.Value}}[..(rows * OutputSize)].CopyTo(output);
+                {{logitsMember}}[..(rows * OutputSize)].CopyTo(output);
             }
 
             /// <inheritdoc/>
@@ -256,7 +259,7 @@ internal static class ModelEmitter
                 targets.CopyTo(_targets);
                 ForwardCore(rows);
                 // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
-                float loss = global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logits.Value}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+                float loss = global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logitsMember}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
                 _lossRows = rows;
                 return loss;
             }
@@ -295,7 +298,7 @@ internal static class ModelEmitter
                 _lossRows = 0;
                 input.CopyTo({{input}});
                 ForwardCore(rows);
-                global::System.Span<float> logits = {{logits.Value}};
+                global::System.Span<float> logits = {{logitsMember}};
                 for (int i = 0; i < rows * TargetsPerRow; i++)
                     predictions[i] = global::ModelGen.Kernels.ArgMax(logits.Slice(i * ClassCount, ClassCount));
             }
@@ -309,7 +312,7 @@ internal static class ModelEmitter
                 _lossRows = 0;
                 input.CopyTo({{input}});
                 ForwardCore(rows);
-                global::System.Span<float> logits = {{logits.Value}};
+                global::System.Span<float> logits = {{logitsMember}};
                 int correct = 0;
                 for (int i = 0; i < rows * TargetsPerRow; i++)
                 {
@@ -351,6 +354,12 @@ internal static class ModelEmitter
             }
         }
     }
+
+    /// <summary>
+    /// The field behind a layer property. The suffix keeps it apart from the fixed fields (<c>_tokens</c>,
+    /// <c>_targets</c>, <c>_training</c>, …), which a layer named Tokens, Targets or Training would otherwise redeclare.
+    /// </summary>
+    private static string ModuleField(PropertySpec property) => "_" + Camel(property.PropertyName) + "Module";
 
     private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
 }

@@ -59,7 +59,8 @@ internal static class ModelParser
         int sequenceLength = reader.GetInt("SequenceLength", 0);
         bool ok = context.Positive(reader, "BatchSize", $"[Model] on '{type.Name}'", batchSize);
         bool tokens = reader.Has("SequenceLength");
-        if (reader.Has("InputSize") && tokens)
+        bool bothInputs = reader.Has("InputSize") && tokens;
+        if (bothInputs)
         {
             context.Report(DiagnosticDescriptors.ModelInput, reader.Location, type.Name,
                 "set either InputSize (rows of floats) or SequenceLength (rows of token ids for an Embedding), not both");
@@ -93,7 +94,8 @@ internal static class ModelParser
             context.Report(DiagnosticDescriptors.NoLayers, identifier, type.Name);
             return null;
         }
-        if (tokens && properties.Count > 0 && properties[0].Layer is not EmbeddingSpec)
+        // With both inputs declared, MG0011 has already said so: one mistake, one error.
+        if (tokens && !bothInputs && properties.Count > 0 && properties[0].Layer is not EmbeddingSpec)
         {
             context.Report(DiagnosticDescriptors.ModelInput, reader.LocationOf("SequenceLength"), type.Name,
                 "SequenceLength declares rows of token ids, so the first layer must be an [Embedding]");

@@ -279,6 +279,21 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void MG0011_BothInputsIsOneError()
+    {
+        // SequenceLength is also set, but the first-layer-must-be-an-Embedding error would repeat the same mistake.
+        var d = Single("MG0011", """
+            [[|Model(BatchSize = 4, InputSize = 8, SequenceLength = 8)|]]
+            public partial class M
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """);
+        Assert.Contains("not both", Message(d));
+    }
+
+    [Fact]
     public void MG0012_EpsNotPositive()
     {
         Single("MG0012", """

@@ -83,6 +83,51 @@ public sealed class IncrementalityTests
         Assert.All(models.SelectMany(s => s.Outputs), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
     }
 
+    /// <summary>The emitter's outputs (RegisterSourceOutput steps) of a run, with why each ran or did not.</summary>
+    private static IncrementalStepRunReason[] OutputReasons(GeneratorDriverRunResult run)
+        => run.Results[0].TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+
+    [Fact]
+    public void NewMethodInTheModelClassDoesNotReemit()
+    {
+        // Typing in the model's own class (here: a new method) re-runs the parse, whose spec is then equal: the
+        // emitter does not run again and the generated source is the same object.
+        var (driver, compilation) = FirstRun(Model);
+        var oldTree = compilation.SyntaxTrees.First();
+        var edited = compilation.ReplaceSyntaxTree(oldTree, CSharpSyntaxTree.ParseText(
+            Model.Replace("public partial class M\n{", "public partial class M\n{\n    public int Two() => 2;\n"),
+            GeneratorHarness.ParseOptions, oldTree.FilePath));
+        var run = driver.RunGenerators(edited).GetRunResult();
+        Assert.Contains("Two()", edited.SyntaxTrees.First().ToString());
+        Assert.All(run.Results[0].TrackedSteps[TrackingNames.Models].SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"Models was {o.Reason}"));
+        Assert.NotEmpty(OutputReasons(run));
+        Assert.All(OutputReasons(run), reason => Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"an output step was {reason}"));
+    }
+
+    [Fact]
+    public void ChangedWidthReemitsOnlyThatModel()
+    {
+        const string Other = """
+            using ModelGen;
+            namespace Demo;
+            [Model(BatchSize = 2, InputSize = 3)]
+            public partial class Other
+            {
+                [Linear(3, 2)]
+                public partial Linear Fc { get; }
+            }
+            """;
+        var (driver, compilation) = FirstRun(Model, Other);
+        var oldTree = compilation.SyntaxTrees.First();
+        var edited = compilation.ReplaceSyntaxTree(oldTree, CSharpSyntaxTree.ParseText(
+            Model.Replace("Linear(4, 6)", "Linear(4, 7)").Replace("ClassificationHead(6, 3)", "ClassificationHead(7, 3)"),
+            GeneratorHarness.ParseOptions, oldTree.FilePath));
+        var reasons = OutputReasons(driver.RunGenerators(edited).GetRunResult());
+        Assert.Equal(1, reasons.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(1, reasons.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+    }
+
     [Fact]
     public void ChangedWidthRegenerates()
     {

@@ -51,7 +51,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
     private bool _training = true;
     private int _lossRows; // rows of the last Loss call, 0 when there is nothing to back-propagate
 
-    private readonly global::ModelGen.Mlp _fit;
+    private readonly global::ModelGen.Mlp _fitModule;
 
     /// <summary>Creates the model with PyTorch's default initialisation drawn from <paramref name="seed"/>; it starts in train mode.</summary>
     public Regression(int seed = 0)
@@ -62,7 +62,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
         // Dropout masks continue the same stream, so one seed fixes the whole run.
         _random = random;
 
-        _fit = new global::ModelGen.Mlp("fit",
+        _fitModule = new global::ModelGen.Mlp("fit",
         [
             new global::ModelGen.Linear("fit.layers.0", ParameterAt(0), ParameterAt(1)),
         ]);
@@ -82,7 +82,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
     // Gradients of the activations.
     private global::System.Span<float> d_fit_layers_0 => new(_activationGradients, BatchSize * 0, BatchSize * 2); // (B, 2)
 
-    public partial global::ModelGen.Mlp Fit { get => _fit; }
+    public partial global::ModelGen.Mlp Fit { get => _fitModule; }
 
     private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);
 
@@ -131,7 +131,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        fit_layers_0[..(rows * OutputSize)].CopyTo(output);
+        this.fit_layers_0[..(rows * OutputSize)].CopyTo(output);
     }
 
     /// <inheritdoc/>
@@ -145,7 +145,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
         targets.CopyTo(_targets);
         ForwardCore(rows);
         // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
-        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, fit_layers_0, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.fit_layers_0, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
         _lossRows = rows;
         return loss;
     }
@@ -184,7 +184,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        global::System.Span<float> logits = fit_layers_0;
+        global::System.Span<float> logits = this.fit_layers_0;
         for (int i = 0; i < rows * TargetsPerRow; i++)
             predictions[i] = global::ModelGen.Kernels.ArgMax(logits.Slice(i * ClassCount, ClassCount));
     }
@@ -198,7 +198,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        global::System.Span<float> logits = fit_layers_0;
+        global::System.Span<float> logits = this.fit_layers_0;
         int correct = 0;
         for (int i = 0; i < rows * TargetsPerRow; i++)
         {

@@ -51,8 +51,8 @@ public partial class Probe : global::ModelGen.IModel<float>
     private bool _training = true;
     private int _lossRows; // rows of the last Loss call, 0 when there is nothing to back-propagate
 
-    private readonly global::ModelGen.Linear _project;
-    private readonly global::ModelGen.ClassificationHead _head;
+    private readonly global::ModelGen.Linear _projectModule;
+    private readonly global::ModelGen.ClassificationHead _headModule;
 
     /// <summary>Creates the model with PyTorch's default initialisation drawn from <paramref name="seed"/>; it starts in train mode.</summary>
     public Probe(int seed = 0)
@@ -64,8 +64,8 @@ public partial class Probe : global::ModelGen.IModel<float>
         // Dropout masks continue the same stream, so one seed fixes the whole run.
         _random = random;
 
-        _project = new global::ModelGen.Linear("project", ParameterAt(0), null);
-        _head = new global::ModelGen.ClassificationHead("head", new global::ModelGen.Linear("head.fc", ParameterAt(1), ParameterAt(2)));
+        _projectModule = new global::ModelGen.Linear("project", ParameterAt(0), null);
+        _headModule = new global::ModelGen.ClassificationHead("head", new global::ModelGen.Linear("head.fc", ParameterAt(1), ParameterAt(2)));
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
@@ -86,8 +86,8 @@ public partial class Probe : global::ModelGen.IModel<float>
     private global::System.Span<float> d_project => new(_activationGradients, BatchSize * 0, BatchSize * 4); // (B, 4)
     private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 4, BatchSize * 2); // (B, 2)
 
-    public partial global::ModelGen.Linear Project { get => _project; }
-    public partial global::ModelGen.ClassificationHead Head { get => _head; }
+    public partial global::ModelGen.Linear Project { get => _projectModule; }
+    public partial global::ModelGen.ClassificationHead Head { get => _headModule; }
 
     private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);
 
@@ -136,7 +136,7 @@ public partial class Probe : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        head_fc[..(rows * OutputSize)].CopyTo(output);
+        this.head_fc[..(rows * OutputSize)].CopyTo(output);
     }
 
     /// <inheritdoc/>
@@ -150,7 +150,7 @@ public partial class Probe : global::ModelGen.IModel<float>
         targets.CopyTo(_targets);
         ForwardCore(rows);
         // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
-        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
         _lossRows = rows;
         return loss;
     }
@@ -189,7 +189,7 @@ public partial class Probe : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        global::System.Span<float> logits = head_fc;
+        global::System.Span<float> logits = this.head_fc;
         for (int i = 0; i < rows * TargetsPerRow; i++)
             predictions[i] = global::ModelGen.Kernels.ArgMax(logits.Slice(i * ClassCount, ClassCount));
     }
@@ -203,7 +203,7 @@ public partial class Probe : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        global::System.Span<float> logits = head_fc;
+        global::System.Span<float> logits = this.head_fc;
         int correct = 0;
         for (int i = 0; i < rows * TargetsPerRow; i++)
         {

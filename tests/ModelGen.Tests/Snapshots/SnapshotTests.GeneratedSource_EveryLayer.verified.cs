@@ -64,13 +64,13 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     private bool _training = true;
     private int _lossRows; // rows of the last Loss call, 0 when there is nothing to back-propagate
 
-    private readonly global::ModelGen.LayerNorm _inputNorm;
-    private readonly global::ModelGen.Linear _proj;
-    private readonly global::ModelGen.Residual _ffn;
-    private readonly global::ModelGen.Residual _mixer;
-    private readonly global::ModelGen.Dropout _drop;
-    private readonly global::ModelGen.Mlp _out;
-    private readonly global::ModelGen.ClassificationHead _head;
+    private readonly global::ModelGen.LayerNorm _inputNormModule;
+    private readonly global::ModelGen.Linear _projModule;
+    private readonly global::ModelGen.Residual _ffnModule;
+    private readonly global::ModelGen.Residual _mixerModule;
+    private readonly global::ModelGen.Dropout _dropModule;
+    private readonly global::ModelGen.Mlp _outModule;
+    private readonly global::ModelGen.ClassificationHead _headModule;
 
     /// <summary>Creates the model with PyTorch's default initialisation drawn from <paramref name="seed"/>; it starts in train mode.</summary>
     public EveryLayer(int seed = 0)
@@ -94,24 +94,24 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         // Dropout masks continue the same stream, so one seed fixes the whole run.
         _random = random;
 
-        _inputNorm = new global::ModelGen.LayerNorm("input_norm", ParameterAt(0), ParameterAt(1), eps: 0.001f);
-        _proj = new global::ModelGen.Linear("proj", ParameterAt(2), ParameterAt(3));
-        _ffn = new global::ModelGen.Residual("ffn",
+        _inputNormModule = new global::ModelGen.LayerNorm("input_norm", ParameterAt(0), ParameterAt(1), eps: 0.001f);
+        _projModule = new global::ModelGen.Linear("proj", ParameterAt(2), ParameterAt(3));
+        _ffnModule = new global::ModelGen.Residual("ffn",
         [
             new global::ModelGen.LayerNorm("ffn.fn.0", ParameterAt(4), ParameterAt(5), eps: 1e-5f),
             new global::ModelGen.FeedForward("ffn.fn.1", new global::ModelGen.Linear("ffn.fn.1.net.0", ParameterAt(6), ParameterAt(7)), new global::ModelGen.Linear("ffn.fn.1.net.2", ParameterAt(8), ParameterAt(9))),
         ]);
-        _mixer = new global::ModelGen.Residual("mixer",
+        _mixerModule = new global::ModelGen.Residual("mixer",
         [
             new global::ModelGen.Linear("mixer.fn.0", ParameterAt(10), null),
             new global::ModelGen.Gelu("mixer.fn.1"),
         ]);
-        _drop = new global::ModelGen.Dropout("drop", 0.5f);
-        _out = new global::ModelGen.Mlp("out",
+        _dropModule = new global::ModelGen.Dropout("drop", 0.5f);
+        _outModule = new global::ModelGen.Mlp("out",
         [
             new global::ModelGen.Linear("out.layers.0", ParameterAt(11), ParameterAt(12)),
         ]);
-        _head = new global::ModelGen.ClassificationHead("head", new global::ModelGen.Linear("head.fc", ParameterAt(13), ParameterAt(14)));
+        _headModule = new global::ModelGen.ClassificationHead("head", new global::ModelGen.Linear("head.fc", ParameterAt(13), ParameterAt(14)));
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
@@ -182,13 +182,13 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     private global::System.Span<float> d_out_layers_0 => new(_activationGradients, BatchSize * 124, BatchSize * 6); // (B, 6)
     private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 130, BatchSize * 3); // (B, 3)
 
-    public partial global::ModelGen.LayerNorm InputNorm { get => _inputNorm; }
-    public partial global::ModelGen.Linear Proj { get => _proj; }
-    public partial global::ModelGen.Residual Ffn { get => _ffn; }
-    public partial global::ModelGen.Residual Mixer { get => _mixer; }
-    public partial global::ModelGen.Dropout Drop { get => _drop; }
-    public partial global::ModelGen.Mlp Out { get => _out; }
-    public partial global::ModelGen.ClassificationHead Head { get => _head; }
+    public partial global::ModelGen.LayerNorm InputNorm { get => _inputNormModule; }
+    public partial global::ModelGen.Linear Proj { get => _projModule; }
+    public partial global::ModelGen.Residual Ffn { get => _ffnModule; }
+    public partial global::ModelGen.Residual Mixer { get => _mixerModule; }
+    public partial global::ModelGen.Dropout Drop { get => _dropModule; }
+    public partial global::ModelGen.Mlp Out { get => _outModule; }
+    public partial global::ModelGen.ClassificationHead Head { get => _headModule; }
 
     private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);
 
@@ -237,7 +237,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        head_fc[..(rows * OutputSize)].CopyTo(output);
+        this.head_fc[..(rows * OutputSize)].CopyTo(output);
     }
 
     /// <inheritdoc/>
@@ -251,7 +251,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         targets.CopyTo(_targets);
         ForwardCore(rows);
         // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
-        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
         _lossRows = rows;
         return loss;
     }
@@ -290,7 +290,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        global::System.Span<float> logits = head_fc;
+        global::System.Span<float> logits = this.head_fc;
         for (int i = 0; i < rows * TargetsPerRow; i++)
             predictions[i] = global::ModelGen.Kernels.ArgMax(logits.Slice(i * ClassCount, ClassCount));
     }
@@ -304,7 +304,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        global::System.Span<float> logits = head_fc;
+        global::System.Span<float> logits = this.head_fc;
         int correct = 0;
         for (int i = 0; i < rows * TargetsPerRow; i++)
         {

@@ -61,8 +61,8 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
     private bool _training = true;
     private int _lossRows; // rows of the last Loss call, 0 when there is nothing to back-propagate
 
-    private readonly global::ModelGen.Mlp _body;
-    private readonly global::ModelGen.ClassificationHead _head;
+    private readonly global::ModelGen.Mlp _bodyModule;
+    private readonly global::ModelGen.ClassificationHead _headModule;
 
     /// <summary>Creates the model with PyTorch's default initialisation drawn from <paramref name="seed"/>; it starts in train mode.</summary>
     public SmallMlp(int seed = 0)
@@ -83,7 +83,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         // Dropout masks continue the same stream, so one seed fixes the whole run.
         _random = random;
 
-        _body = new global::ModelGen.Mlp("body",
+        _bodyModule = new global::ModelGen.Mlp("body",
         [
             new global::ModelGen.Linear("body.layers.0", ParameterAt(0), ParameterAt(1)),
             new global::ModelGen.LayerNorm("body.layers.1", ParameterAt(2), ParameterAt(3), eps: 1e-5f),
@@ -93,7 +93,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
             new global::ModelGen.Gelu("body.layers.5"),
             new global::ModelGen.Linear("body.layers.6", ParameterAt(8), ParameterAt(9)),
         ]);
-        _head = new global::ModelGen.ClassificationHead("head", new global::ModelGen.Linear("head.fc", ParameterAt(10), ParameterAt(11)));
+        _headModule = new global::ModelGen.ClassificationHead("head", new global::ModelGen.Linear("head.fc", ParameterAt(10), ParameterAt(11)));
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
@@ -148,8 +148,8 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
     private global::System.Span<float> d_body_layers_6 => new(_activationGradients, BatchSize * 96, BatchSize * 9); // (B, 9)
     private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 105, BatchSize * 5); // (B, 5)
 
-    public partial global::ModelGen.Mlp Body { get => _body; }
-    public partial global::ModelGen.ClassificationHead Head { get => _head; }
+    public partial global::ModelGen.Mlp Body { get => _bodyModule; }
+    public partial global::ModelGen.ClassificationHead Head { get => _headModule; }
 
     private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);
 
@@ -198,7 +198,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        head_fc[..(rows * OutputSize)].CopyTo(output);
+        this.head_fc[..(rows * OutputSize)].CopyTo(output);
     }
 
     /// <inheritdoc/>
@@ -212,7 +212,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         targets.CopyTo(_targets);
         ForwardCore(rows);
         // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
-        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
         _lossRows = rows;
         return loss;
     }
@@ -251,7 +251,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        global::System.Span<float> logits = head_fc;
+        global::System.Span<float> logits = this.head_fc;
         for (int i = 0; i < rows * TargetsPerRow; i++)
             predictions[i] = global::ModelGen.Kernels.ArgMax(logits.Slice(i * ClassCount, ClassCount));
     }
@@ -265,7 +265,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         _lossRows = 0;
         input.CopyTo(model_input);
         ForwardCore(rows);
-        global::System.Span<float> logits = head_fc;
+        global::System.Span<float> logits = this.head_fc;
         int correct = 0;
         for (int i = 0; i < rows * TargetsPerRow; i++)
         {

@@ -61,14 +61,14 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     private bool _training = true;
     private int _lossRows; // rows of the last Loss call, 0 when there is nothing to back-propagate
 
-    private readonly global::ModelGen.Embedding _tokenEmbedding;
-    private readonly global::ModelGen.Linear _perPosition;
-    private readonly global::ModelGen.Gelu _act;
-    private readonly global::ModelGen.Flatten _flat;
-    private readonly global::ModelGen.RMSNorm _norm;
-    private readonly global::ModelGen.Residual _block;
-    private readonly global::ModelGen.Dropout _drop;
-    private readonly global::ModelGen.ClassificationHead _head;
+    private readonly global::ModelGen.Embedding _tokenEmbeddingModule;
+    private readonly global::ModelGen.Linear _perPositionModule;
+    private readonly global::ModelGen.Gelu _actModule;
+    private readonly global::ModelGen.Flatten _flatModule;
+    private readonly global::ModelGen.RMSNorm _normModule;
+    private readonly global::ModelGen.Residual _blockModule;
+    private readonly global::ModelGen.Dropout _dropModule;
+    private readonly global::ModelGen.ClassificationHead _headModule;
 
     /// <summary>Creates the model with PyTorch's default initialisation drawn from <paramref name="seed"/>; it starts in train mode.</summary>
     public TinyCharModel(int seed = 0)
@@ -88,18 +88,18 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         // Dropout masks continue the same stream, so one seed fixes the whole run.
         _random = random;
 
-        _tokenEmbedding = new global::ModelGen.Embedding("token_embedding", ParameterAt(0));
-        _perPosition = new global::ModelGen.Linear("per_position", ParameterAt(1), ParameterAt(2));
-        _act = new global::ModelGen.Gelu("act");
-        _flat = new global::ModelGen.Flatten("flat");
-        _norm = new global::ModelGen.RMSNorm("norm", ParameterAt(3), eps: 1e-8f);
-        _block = new global::ModelGen.Residual("block",
+        _tokenEmbeddingModule = new global::ModelGen.Embedding("token_embedding", ParameterAt(0));
+        _perPositionModule = new global::ModelGen.Linear("per_position", ParameterAt(1), ParameterAt(2));
+        _actModule = new global::ModelGen.Gelu("act");
+        _flatModule = new global::ModelGen.Flatten("flat");
+        _normModule = new global::ModelGen.RMSNorm("norm", ParameterAt(3), eps: 1e-8f);
+        _blockModule = new global::ModelGen.Residual("block",
         [
             new global::ModelGen.RMSNorm("block.fn.0", ParameterAt(4), eps: 1e-8f),
             new global::ModelGen.FeedForward("block.fn.1", new global::ModelGen.Linear("block.fn.1.net.0", ParameterAt(5), ParameterAt(6)), new global::ModelGen.Linear("block.fn.1.net.2", ParameterAt(7), ParameterAt(8))),
         ]);
-        _drop = new global::ModelGen.Dropout("drop", 0.25f);
-        _head = new global::ModelGen.ClassificationHead("head", new global::ModelGen.Linear("head.fc", ParameterAt(9), ParameterAt(10)));
+        _dropModule = new global::ModelGen.Dropout("drop", 0.25f);
+        _headModule = new global::ModelGen.ClassificationHead("head", new global::ModelGen.Linear("head.fc", ParameterAt(9), ParameterAt(10)));
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
@@ -156,14 +156,14 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     private global::System.Span<float> d_drop => new(_activationGradients, BatchSize * 103, BatchSize * 15); // (B, 15)
     private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 118, BatchSize * 7); // (B, 7)
 
-    public partial global::ModelGen.Embedding TokenEmbedding { get => _tokenEmbedding; }
-    public partial global::ModelGen.Linear PerPosition { get => _perPosition; }
-    public partial global::ModelGen.Gelu Act { get => _act; }
-    public partial global::ModelGen.Flatten Flat { get => _flat; }
-    public partial global::ModelGen.RMSNorm Norm { get => _norm; }
-    public partial global::ModelGen.Residual Block { get => _block; }
-    public partial global::ModelGen.Dropout Drop { get => _drop; }
-    public partial global::ModelGen.ClassificationHead Head { get => _head; }
+    public partial global::ModelGen.Embedding TokenEmbedding { get => _tokenEmbeddingModule; }
+    public partial global::ModelGen.Linear PerPosition { get => _perPositionModule; }
+    public partial global::ModelGen.Gelu Act { get => _actModule; }
+    public partial global::ModelGen.Flatten Flat { get => _flatModule; }
+    public partial global::ModelGen.RMSNorm Norm { get => _normModule; }
+    public partial global::ModelGen.Residual Block { get => _blockModule; }
+    public partial global::ModelGen.Dropout Drop { get => _dropModule; }
+    public partial global::ModelGen.ClassificationHead Head { get => _headModule; }
 
     private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);
 
@@ -212,7 +212,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         _lossRows = 0;
         input.CopyTo(model_tokens);
         ForwardCore(rows);
-        head_fc[..(rows * OutputSize)].CopyTo(output);
+        this.head_fc[..(rows * OutputSize)].CopyTo(output);
     }
 
     /// <inheritdoc/>
@@ -226,7 +226,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         targets.CopyTo(_targets);
         ForwardCore(rows);
         // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
-        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
         _lossRows = rows;
         return loss;
     }
@@ -265,7 +265,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         _lossRows = 0;
         input.CopyTo(model_tokens);
         ForwardCore(rows);
-        global::System.Span<float> logits = head_fc;
+        global::System.Span<float> logits = this.head_fc;
         for (int i = 0; i < rows * TargetsPerRow; i++)
             predictions[i] = global::ModelGen.Kernels.ArgMax(logits.Slice(i * ClassCount, ClassCount));
     }
@@ -279,7 +279,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         _lossRows = 0;
         input.CopyTo(model_tokens);
         ForwardCore(rows);
-        global::System.Span<float> logits = head_fc;
+        global::System.Span<float> logits = this.head_fc;
         int correct = 0;
         for (int i = 0; i < rows * TargetsPerRow; i++)
         {
