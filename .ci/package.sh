@@ -28,6 +28,8 @@ snupkg=artifacts/packages/ModelGen.$version.snupkg
 [ -f "$nupkg" ] || fail "no $nupkg"
 [ -f "$snupkg" ] || fail "no $snupkg"
 ls -l artifacts/packages
+others=$(ls artifacts/packages | grep -vxF -e "ModelGen.$version.nupkg" -e "ModelGen.$version.snupkg" || true)
+[ -z "$others" ] || fail "dotnet pack made packages besides ModelGen (set IsPackable=false): $others"
 list_zip "$snupkg" > "$work/snupkg.txt"
 for entry in lib/net10.0/ModelGen.Runtime.pdb analyzers/dotnet/cs/ModelGen.Generator.pdb; do
   grep -qx "$entry" "$work/snupkg.txt" || fail "$snupkg has no $entry"
