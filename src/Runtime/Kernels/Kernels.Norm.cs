@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace ModelGen;
 
@@ -49,32 +50,86 @@ public static partial class Kernels
         public float Eps;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void LayerNormForwardRows(void* state, int begin, int end)
     {
         var p = (NormOperands*)state;
+        switch (Widths.For(p->Dim))
+        {
+            case VectorWidth.V512: LayerNormForwardRows<Simd512, Vector512<float>>(p, begin, end); break;
+            case VectorWidth.V256: LayerNormForwardRows<Simd256, Vector256<float>>(p, begin, end); break;
+            case VectorWidth.V128: LayerNormForwardRows<Simd128, Vector128<float>>(p, begin, end); break;
+            default: LayerNormForwardRows<Simd1, float>(p, begin, end); break;
+        }
+    }
+
+    // Per row: the mean, then the biased variance around it (two passes, as PyTorch), then y = (x − mean)·rstd·w + b.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void LayerNormForwardRows<TS, TVec>(NormOperands* p, int begin, int end)
+        where TS : ISimd<TVec> where TVec : struct
+    {
         int dim = p->Dim;
-        var weight = new ReadOnlySpan<float>(p->Weight, dim);
-        var bias = new ReadOnlySpan<float>(p->Bias, dim);
+        var row = new RowVectors<TS, TVec>(dim);
+        ref float w = ref *p->Weight, b = ref *p->Bias;
         for (int r = begin; r < end; r++)
         {
-            var xr = new ReadOnlySpan<float>(p->X + (nint)r * dim, dim);
-            var yr = new Span<float>(p->Y + (nint)r * dim, dim);
-            float m = TensorPrimitives.Sum(xr) / dim;
-            TensorPrimitives.Subtract(xr, m, yr);
-            float variance = TensorPrimitives.SumOfSquares(yr) / dim;
-            float s = 1f / MathF.Sqrt(variance + p->Eps);
+            ref float x = ref p->X[(nint)r * dim];
+            ref float y = ref p->Y[(nint)r * dim];
+            TVec sum = TS.Zero;
+            for (nuint i = 0; i < row.Whole; i += row.Width) sum = TS.Add(sum, TS.Load(ref x, i));
+            if (row.HasTail) sum = TS.Add(sum, TS.Select(row.Fresh, TS.Load(ref x, row.Last), TS.Zero));
+            float m = TS.Sum(sum) / dim;
+
+            TVec mv = TS.Create(m), squares = TS.Zero;
+            for (nuint i = 0; i < row.Whole; i += row.Width)
+            {
+                TVec d = TS.Subtract(TS.Load(ref x, i), mv);
+                squares = TS.MultiplyAdd(d, d, squares);
+            }
+            if (row.HasTail)
+            {
+                TVec d = TS.Select(row.Fresh, TS.Subtract(TS.Load(ref x, row.Last), mv), TS.Zero);
+                squares = TS.MultiplyAdd(d, d, squares);
+            }
+            float rs = 1f / MathF.Sqrt(TS.Sum(squares) / dim + p->Eps);
             p->Mean[r] = m;
-            p->Rstd[r] = s;
-            TensorPrimitives.Multiply(yr, s, yr);
-            TensorPrimitives.FusedMultiplyAdd(yr, weight, bias, yr);
+            p->Rstd[r] = rs;
+
+            TVec sv = TS.Create(rs);
+            for (nuint i = 0; i < row.Whole; i += row.Width)
+                TS.Store(LayerNormValue<TS, TVec>(ref x, ref w, ref b, i, mv, sv), ref y, i);
+            if (row.HasTail) TS.Store(LayerNormValue<TS, TVec>(ref x, ref w, ref b, row.Last, mv, sv), ref y, row.Last);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec LayerNormValue<TS, TVec>(ref float x, ref float w, ref float b, nuint i, TVec mean, TVec rstd)
+        where TS : ISimd<TVec> where TVec : struct
+        => TS.MultiplyAdd(TS.Multiply(TS.Subtract(TS.Load(ref x, i), mean), rstd), TS.Load(ref w, i), TS.Load(ref b, i));
+
+    /// <summary>
+    /// A row of <c>dim</c> floats as whole vectors and, when dim is not a multiple of the width, one overlapping last
+    /// vector at <see cref="Last"/> whose <see cref="Fresh"/> lanes are the ones no whole vector covered.
+    /// </summary>
+    private readonly struct RowVectors<TS, TVec> where TS : ISimd<TVec> where TVec : struct
+    {
+        public readonly nuint Width, Whole, Last;
+        public readonly bool HasTail;
+        public readonly TVec Fresh;
+
+        public RowVectors(int dim)
+        {
+            Width = (nuint)TS.Count;
+            Whole = (nuint)dim / Width * Width;
+            HasTail = Whole != (nuint)dim;
+            Last = HasTail ? (nuint)dim - Width : 0;
+            Fresh = TS.LanesFrom(HasTail ? (int)(Whole - Last) : 0);
         }
     }
 
     /// <summary>
     /// LayerNorm backward. With x̂ = (x − mean)·rstd and g = dy·weight:
     /// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) (overwritten); dweight += Σ dy·x̂, dbias += Σ dy (accumulated).
-    /// dx must not overlap dy or x (it holds x̂ while the row is worked on).
+    /// dx must not overlap dy or x.
     /// </summary>
     public static unsafe void LayerNormBackward(Span<float> dx, Span<float> dweight, Span<float> dbias, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> weight, int rows, int dim)
     {
@@ -87,52 +142,118 @@ public static partial class Kernels
             // dweight and dbias sum over rows: threads split their columns, so each sum keeps its order. dx is per row.
             // Y and Bias carry dweight and dbias here.
             var norm = new NormOperands { Y = pdw, Bias = pdb, Dy = pdy, X = px, Mean = pMean, Rstd = pRstd, Weight = pWeight, Rows = rows, Dim = dim };
-            KernelThreads.For((dim + 15) / 16, &norm, &LayerNormParameterGradientColumns, minimumPerThread: 4);
+            KernelThreads.For((dim + 15) / 16, &norm, &LayerNormParameterGradientColumns, minimumPerThread: 8);
             norm.Y = pdx;
             KernelThreads.For(rows, &norm, &LayerNormInputGradientRows, minimumPerThread: NormRowsPerThread);
         }
     }
 
-    // dweight += Σ dy·x̂ and dbias += Σ dy over the rows, for columns [16·begin, 16·end).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // dweight += Σ dy·x̂ and dbias += Σ dy over the rows, for columns [16·begin, 16·end): each column's sums run over
+    // the rows in order, whichever thread has the column.
     private static unsafe void LayerNormParameterGradientColumns(void* state, int begin, int end)
     {
         var p = (NormOperands*)state;
-        int dim = p->Dim, c0 = 16 * begin, width = Math.Min(16 * end, dim) - c0;
-        var dw = new Span<float>(p->Y + c0, width);
-        var db = new Span<float>(p->Bias + c0, width);
-        var xhat = ScratchRow(width);
-        for (int r = 0; r < p->Rows; r++)
+        int c0 = 16 * begin, width = Math.Min(16 * end, p->Dim) - c0;
+        switch (Widths.For(width))
         {
-            var dyr = new ReadOnlySpan<float>(p->Dy + (nint)r * dim + c0, width);
-            TensorPrimitives.Subtract(new ReadOnlySpan<float>(p->X + (nint)r * dim + c0, width), p->Mean[r], xhat);
-            TensorPrimitives.Multiply(xhat, p->Rstd[r], xhat);
-            TensorPrimitives.FusedMultiplyAdd(dyr, xhat, dw, dw);
-            TensorPrimitives.Add(db, dyr, db);
+            case VectorWidth.V512: LayerNormParameterGradientColumns<Simd512, Vector512<float>>(p, c0, width); break;
+            case VectorWidth.V256: LayerNormParameterGradientColumns<Simd256, Vector256<float>>(p, c0, width); break;
+            case VectorWidth.V128: LayerNormParameterGradientColumns<Simd128, Vector128<float>>(p, c0, width); break;
+            default: LayerNormParameterGradientColumns<Simd1, float>(p, c0, width); break;
         }
     }
 
-    // dx for rows [begin, end).
+    // Rows outer, columns inner: the block's dweight and dbias stay in L1 while each row streams past (going down a
+    // column instead reads rows 4·dim bytes apart, which at dim = 256 fall into a few L1 sets and evict each other).
+    // An overlapping last vector adds only its fresh lanes.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void LayerNormParameterGradientColumns<TS, TVec>(NormOperands* p, int c0, int width)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        int dim = p->Dim;
+        var cols = new RowVectors<TS, TVec>(width);
+        ref float dw = ref p->Y[c0], db = ref p->Bias[c0];
+        TVec zero = TS.Zero;
+        for (int r = 0; r < p->Rows; r++)
+        {
+            ref float x = ref p->X[(nint)r * dim + c0];
+            ref float dy = ref p->Dy[(nint)r * dim + c0];
+            TVec mean = TS.Create(p->Mean[r]), rstd = TS.Create(p->Rstd[r]);
+            for (nuint i = 0; i < cols.Whole; i += cols.Width)
+            {
+                TVec g = TS.Load(ref dy, i);
+                TVec xhat = TS.Multiply(TS.Subtract(TS.Load(ref x, i), mean), rstd);
+                TS.Store(TS.MultiplyAdd(g, xhat, TS.Load(ref dw, i)), ref dw, i);
+                TS.Store(TS.Add(TS.Load(ref db, i), g), ref db, i);
+            }
+            if (cols.HasTail)
+            {
+                nuint i = cols.Last;
+                TVec g = TS.Select(cols.Fresh, TS.Load(ref dy, i), zero);
+                TVec xhat = TS.Multiply(TS.Subtract(TS.Load(ref x, i), mean), rstd);
+                TVec w = TS.Load(ref dw, i), b = TS.Load(ref db, i);
+                TS.Store(TS.Select(cols.Fresh, TS.MultiplyAdd(g, xhat, w), w), ref dw, i);
+                TS.Store(TS.Select(cols.Fresh, TS.Add(b, g), b), ref db, i);
+            }
+        }
+    }
+
+    // dx for rows [begin, end): with g = dy·weight and x̂ = (x − mean)·rstd, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)).
     private static unsafe void LayerNormInputGradientRows(void* state, int begin, int end)
     {
         var p = (NormOperands*)state;
+        switch (Widths.For(p->Dim))
+        {
+            case VectorWidth.V512: LayerNormInputGradientRows<Simd512, Vector512<float>>(p, begin, end); break;
+            case VectorWidth.V256: LayerNormInputGradientRows<Simd256, Vector256<float>>(p, begin, end); break;
+            case VectorWidth.V128: LayerNormInputGradientRows<Simd128, Vector128<float>>(p, begin, end); break;
+            default: LayerNormInputGradientRows<Simd1, float>(p, begin, end); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void LayerNormInputGradientRows<TS, TVec>(NormOperands* p, int begin, int end)
+        where TS : ISimd<TVec> where TVec : struct
+    {
         int dim = p->Dim;
-        var g = ScratchRow(dim);
-        var weight = new ReadOnlySpan<float>(p->Weight, dim);
+        var row = new RowVectors<TS, TVec>(dim);
+        ref float w = ref *p->Weight;
         for (int r = begin; r < end; r++)
         {
-            var dyr = new ReadOnlySpan<float>(p->Dy + (nint)r * dim, dim);
-            var xhat = new Span<float>(p->Y + (nint)r * dim, dim); // x̂ lives in dx until dx is written
-            TensorPrimitives.Subtract(new ReadOnlySpan<float>(p->X + (nint)r * dim, dim), p->Mean[r], xhat);
-            TensorPrimitives.Multiply(xhat, p->Rstd[r], xhat);
-            TensorPrimitives.Multiply(dyr, weight, g);
-            float meanG = TensorPrimitives.Sum(g) / dim;
-            float meanGx = TensorPrimitives.Dot(g, xhat) / dim;
-            TensorPrimitives.FusedMultiplyAdd(xhat, -meanGx, g, xhat); // g − x̂·mean(g·x̂)
-            TensorPrimitives.Subtract(xhat, meanG, xhat);
-            TensorPrimitives.Multiply(xhat, p->Rstd[r], xhat);
+            ref float x = ref p->X[(nint)r * dim];
+            ref float dy = ref p->Dy[(nint)r * dim];
+            ref float dx = ref p->Y[(nint)r * dim];
+            TVec mean = TS.Create(p->Mean[r]), rstd = TS.Create(p->Rstd[r]);
+            TVec sumG = TS.Zero, sumGx = TS.Zero;
+            for (nuint i = 0; i < row.Whole; i += row.Width)
+            {
+                TVec g = TS.Multiply(TS.Load(ref dy, i), TS.Load(ref w, i));
+                TVec xhat = TS.Multiply(TS.Subtract(TS.Load(ref x, i), mean), rstd);
+                sumG = TS.Add(sumG, g);
+                sumGx = TS.MultiplyAdd(g, xhat, sumGx);
+            }
+            if (row.HasTail)
+            {
+                TVec g = TS.Select(row.Fresh, TS.Multiply(TS.Load(ref dy, row.Last), TS.Load(ref w, row.Last)), TS.Zero);
+                TVec xhat = TS.Multiply(TS.Subtract(TS.Load(ref x, row.Last), mean), rstd);
+                sumG = TS.Add(sumG, g);
+                sumGx = TS.MultiplyAdd(g, xhat, sumGx);
+            }
+            TVec meanG = TS.Create(TS.Sum(sumG) / dim), minusMeanGx = TS.Create(-(TS.Sum(sumGx) / dim));
+            for (nuint i = 0; i < row.Whole; i += row.Width)
+                TS.Store(LayerNormInputGradient<TS, TVec>(ref x, ref dy, ref w, i, mean, rstd, meanG, minusMeanGx), ref dx, i);
+            if (row.HasTail)
+                TS.Store(LayerNormInputGradient<TS, TVec>(ref x, ref dy, ref w, row.Last, mean, rstd, meanG, minusMeanGx), ref dx, row.Last);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec LayerNormInputGradient<TS, TVec>(ref float x, ref float dy, ref float w, nuint i, TVec mean, TVec rstd, TVec meanG, TVec minusMeanGx)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        TVec g = TS.Multiply(TS.Load(ref dy, i), TS.Load(ref w, i));
+        TVec xhat = TS.Multiply(TS.Subtract(TS.Load(ref x, i), mean), rstd);
+        return TS.Multiply(TS.Subtract(TS.MultiplyAdd(xhat, minusMeanGx, g), meanG), rstd);
     }
 
     /// <summary>RMSNorm over the last dimension: y = x·rrms·weight with rrms = 1/√(mean(x²) + eps), saved per row.</summary>

@@ -53,7 +53,8 @@ public static class KernelThreads
         int most = count / Math.Max(1, minimumPerThread);
         int threads = Math.Min(s_count, most);
         WorkerPool? pool = s_pool;
-        if (threads < 2 || pool is null || !pool.TryRun(threads, Math.Min(4 * threads, most), count, state, body))
+        // Up to four chunks per thread, and a whole number of them per thread, so a small job still splits evenly.
+        if (threads < 2 || pool is null || !pool.TryRun(threads, threads * Math.Min(most / threads, 4), count, state, body))
             body(state, 0, count);
     }
 
