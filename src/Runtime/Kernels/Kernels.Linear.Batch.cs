@@ -35,7 +35,7 @@ public static partial class Kernels
     private readonly record struct BatchShape(int Rows, int Inner, int Outputs, int OutputStride, int InnerStride);
 
     // Three steps, each split over threads by what it writes: columns of x (rows of xᵀ), then groups of 6 outputs,
-    // then outputs again for the transpose back. Every value is computed by one thread exactly as on one thread.
+    // then rows of y for the transpose back. Every value is computed by one thread exactly as on one thread.
     private static void ForwardBatch<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape)
         where TS : ISimd<TVec> where TVec : struct
         => BatchProductOf<TS, TVec>(ref y, ref x, ref w, bias, new BatchShape(shape.Rows, shape.K, shape.N, shape.K, 1));
@@ -56,7 +56,7 @@ public static partial class Kernels
             var product = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, XT = pxT, YT = pyT, Batch = shape, PaddedRows = paddedRows };
             KernelThreads.For((k + 15) / 16, &product, &TransposeInputPart, minimumPerThread: 4);
             KernelThreads.For((n + BatchTileOutputs - 1) / BatchTileOutputs, &product, &BatchTilesPart<TS, TVec>, minimumPerThread: 2);
-            KernelThreads.For((n + 15) / 16, &product, &TransposeOutputPart, minimumPerThread: 2);
+            KernelThreads.For((rows + 15) / 16, &product, &TransposeOutputPart, minimumPerThread: 1);
         }
     }
 
@@ -94,13 +94,14 @@ public static partial class Kernels
         }
     }
 
-    // Columns [16·begin, 16·end) of y from the same rows of yᵀ.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Rows [16·begin, 16·end) of y, whole, from the same columns of yᵀ. Split by rows, each thread writes a contiguous
+    // block of y: split by columns, two threads would write neighbouring pieces of every row at the same time, and
+    // where a piece ends inside a cache line the line would bounce between the cores.
     private static unsafe void TransposeOutputPart(void* state, int begin, int end)
     {
         var p = (BatchProduct*)state;
-        int n = p->Batch.Outputs, o0 = 16 * begin, o1 = Math.Min(16 * end, n);
-        Transpose(ref p->Y[o0], n, ref p->YT[(nint)o0 * p->PaddedRows], p->PaddedRows, o1 - o0, p->Batch.Rows);
+        int n = p->Batch.Outputs, r0 = 16 * begin, r1 = Math.Min(16 * end, p->Batch.Rows);
+        Transpose(ref p->Y[(nint)r0 * n], n, ref p->YT[r0], p->PaddedRows, n, r1 - r0);
     }
 
     /// <summary>The 6 outputs of a tile from its first; past the last output of the layer it repeats that one.</summary>

@@ -68,8 +68,7 @@ public static class KernelThreads
 /// generation in the high half and the number of chunks still unclaimed in the low half. Workers spin on the word for
 /// a while (during training a kernel call follows the last one within microseconds) and then sleep, each on its own
 /// semaphore; the caller wakes the sleepers its job needs. Everyone, the caller included, claims chunks by
-/// compare-and-swap on the word (last chunk first) until none is left, then the caller waits for the chunks still
-/// running. A claim succeeds only for the current generation, and a job cannot finish while a claimed chunk runs,
+/// compare-and-swap on the word until none is left, then the caller waits for the chunks still running. A claim succeeds only for the current generation, and a job cannot finish while a claimed chunk runs,
 /// so the job's fields, read after a successful claim, are the ones that claim belongs to.
 /// </summary>
 internal sealed unsafe class WorkerPool
@@ -158,7 +157,11 @@ internal sealed unsafe class WorkerPool
             if (Generation(claims) != generation || unclaimed == 0) return;
             if (Interlocked.CompareExchange(ref _claims, claims - 1, claims) != claims) continue;
 
-            int chunk = unclaimed - 1;
+            // Claims go round the threads' shares of the range (with 2 threads and 8 chunks: 0, 4, 1, 5, …), so the
+            // chunks that run at the same time are far apart in memory: neighbouring chunks written at once would share
+            // the cache lines at their edges, and those lines would bounce between the cores.
+            int claim = _chunks - unclaimed, threads = _helpers + 1, perThread = _chunks / threads;
+            int chunk = _chunks % threads == 0 ? claim % threads * perThread + claim / threads : claim;
             Widths.Limit = _widthLimit;
             try
             {
