@@ -60,6 +60,10 @@ public sealed class MnistData
     public void CopyTrainImage(int index, Span<float> destination)
         => Idx.ScalePixels(TrainPixels.AsSpan(index * ImageSize, ImageSize), destination);
 
+    /// <summary>Writes the training images <paramref name="indices"/>, scaled as <see cref="CopyTrainImage"/>, one after another into <paramref name="destination"/>.</summary>
+    public void CopyTrainImages(ReadOnlySpan<int> indices, Span<float> destination)
+        => Idx.GatherScaled(TrainPixels, ImageSize, indices, destination);
+
     /// <summary>Training labels, (TrainCount).</summary>
     public int[] TrainLabels { get; }
 

@@ -237,12 +237,8 @@ public sealed class Trainer
             {
                 int first = b * batch;
                 int rows = Math.Min(batch, n - first);
-                for (int r = 0; r < rows; r++)
-                {
-                    int index = order[first + r];
-                    data.CopyTrainImage(index, images.AsSpan(r * MnistData.ImageSize));
-                    labels[r] = data.TrainLabels[index];
-                }
+                data.CopyTrainImages(order.AsSpan(first, rows), images);
+                for (int r = 0; r < rows; r++) labels[r] = data.TrainLabels[order[first + r]];
 
                 optimizer.LearningRate = LearningRate.At(options.Schedule, options.LearningRate, step, totalSteps);
                 BeforeStep?.Invoke(model, step);

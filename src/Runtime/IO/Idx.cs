@@ -105,6 +105,49 @@ public static class Idx
     private const int LabelsHeaderBytes = 8;
 
     /// <summary>
+    /// Gathers a batch: row i of <paramref name="destination"/> is row <c>rows[i]</c> of <paramref name="pixels"/>
+    /// (rows of <paramref name="rowLength"/> bytes) scaled by <see cref="ScalePixels"/>. Split over the kernel threads
+    /// (<see cref="KernelThreads.Count"/>); allocation-free.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A row index is outside the pixels, or rowLength is not positive.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than rows × rowLength.</exception>
+    public static unsafe void GatherScaled(ReadOnlySpan<byte> pixels, int rowLength, ReadOnlySpan<int> rows, Span<float> destination)
+    {
+        if (rowLength <= 0) throw new ArgumentOutOfRangeException(nameof(rowLength), rowLength, "rowLength must be positive.");
+        if (destination.Length < (long)rows.Length * rowLength)
+            throw new ArgumentException($"The destination holds {destination.Length} values for {rows.Length} rows of {rowLength}.", nameof(destination));
+        int available = pixels.Length / rowLength;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if ((uint)rows[i] >= (uint)available)
+                throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"rows[{i}] = {rows[i]} is not a row of the {available} in pixels.");
+        }
+        fixed (byte* source = pixels)
+        fixed (int* indices = rows)
+        fixed (float* target = destination)
+        {
+            var batch = new Gather { Source = source, Rows = indices, Target = target, RowLength = rowLength };
+            KernelThreads.For(rows.Length, &batch, &GatherRows, minimumPerThread: 8);
+        }
+    }
+
+    private unsafe struct Gather
+    {
+        public byte* Source;
+        public int* Rows;
+        public float* Target;
+        public int RowLength;
+    }
+
+    private static unsafe void GatherRows(void* state, int begin, int end)
+    {
+        var g = (Gather*)state;
+        int n = g->RowLength;
+        for (int i = begin; i < end; i++)
+            ScalePixels(new ReadOnlySpan<byte>(g->Source + (nint)g->Rows[i] * n, n), new Span<float>(g->Target + (nint)i * n, n));
+    }
+
+    /// <summary>
     /// destination[i] = pixels[i] / 255f, exactly as torchvision's <c>ToTensor()</c> scales 8-bit images to [0, 1]
     /// (a float division per value). Vectorised, allocation-free: a trainer can keep its images as bytes (a quarter of
     /// the memory, and a quarter of the cache a random batch drags in) and scale each batch as it copies it.

@@ -48,6 +48,24 @@ public sealed class IdxTests
     }
 
     [Fact]
+    public void GatherScaledCopiesTheChosenRowsScaled()
+    {
+        var pixels = new byte[50 * 20];
+        new Random(4).NextBytes(pixels);
+        int[] rows = [7, 0, 49, 7, 23];
+        var batch = new float[rows.Length * 20 + 1];
+        batch[^1] = -1f;
+        Idx.GatherScaled(pixels, 20, rows, batch);
+        for (int i = 0; i < rows.Length; i++)
+            for (int j = 0; j < 20; j++) Assert.Equal(pixels[rows[i] * 20 + j] / 255f, batch[i * 20 + j]);
+        Assert.Equal(-1f, batch[^1]);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Idx.GatherScaled(pixels, 20, [3, 50], batch));
+        Assert.Contains("rows[1] = 50 is not a row of the 50 in pixels", error.Message);
+        Assert.Throws<ArgumentException>(() => Idx.GatherScaled(pixels, 20, rows, new float[99]));
+    }
+
+    [Fact]
     public void ScalePixelsDividesEveryValueBy255AsToTensor()
     {
         var all = new byte[256 + 37];
