@@ -30,7 +30,7 @@ public sealed class MnistData
 
     /// <summary>
     /// Wraps images and labels; the arrays are used as they are, not copied. Training images stay 8-bit (scaled as
-    /// each batch is copied, see <see cref="CopyTrainImage"/>): a random batch then reads a quarter of the memory.
+    /// each batch is copied, see <see cref="CopyTrainImages"/>): a random batch then reads a quarter of the memory.
     /// </summary>
     public MnistData(DatasetKind kind, byte[] trainPixels, int[] trainLabels, float[] testImages, int[] testLabels)
     {
@@ -56,11 +56,10 @@ public sealed class MnistData
     /// <summary>Training images as 8-bit pixels, (TrainCount, 784).</summary>
     public byte[] TrainPixels { get; }
 
-    /// <summary>Writes training image <paramref name="index"/> scaled to [0, 1] (x / 255, as ToTensor) into the first 784 values of <paramref name="destination"/>.</summary>
-    public void CopyTrainImage(int index, Span<float> destination)
-        => Idx.ScalePixels(TrainPixels.AsSpan(index * ImageSize, ImageSize), destination);
-
-    /// <summary>Writes the training images <paramref name="indices"/>, scaled as <see cref="CopyTrainImage"/>, one after another into <paramref name="destination"/>.</summary>
+    /// <summary>
+    /// Writes the training images <paramref name="indices"/>, scaled to [0, 1] (x / 255, as ToTensor), one after
+    /// another into <paramref name="destination"/>.
+    /// </summary>
     public void CopyTrainImages(ReadOnlySpan<int> indices, Span<float> destination)
         => Idx.GatherScaled(TrainPixels, ImageSize, indices, destination);
 

@@ -105,7 +105,7 @@ public static partial class Kernels
         fixed (float* p = values)
         {
             var operands = new MapOperands { Y = p, Length = values.Length };
-            KernelThreads.For(Math.Max(1, values.Length / ClearChunk), &operands, &ClearChunks, minimumPerThread: 4);
+            KernelThreads.For(KernelThreads.ChunkCount(values.Length, ClearChunk), &operands, &ClearChunks, minimumPerThread: 4);
         }
     }
 
@@ -115,8 +115,7 @@ public static partial class Kernels
     private static unsafe void ClearChunks(void* state, int begin, int end)
     {
         var p = (MapOperands*)state;
-        int chunks = Math.Max(1, p->Length / ClearChunk);
-        int start = begin * ClearChunk, stop = end == chunks ? p->Length : end * ClearChunk;
+        (int start, int stop) = KernelThreads.ChunkValues(p->Length, ClearChunk, begin, end);
         new Span<float>(p->Y + start, stop - start).Clear();
     }
 
@@ -137,7 +136,7 @@ public static partial class Kernels
         fixed (float* py = y, px = x)
         {
             var operands = new MapOperands { Y = py, A = px, Length = x.Length };
-            KernelThreads.For(Math.Max(1, x.Length / MapChunk), &operands, &MapChunks<TOp>, minimumPerThread: 2);
+            KernelThreads.For(KernelThreads.ChunkCount(x.Length, MapChunk), &operands, &MapChunks<TOp>, minimumPerThread: 2);
         }
     }
 
@@ -145,7 +144,7 @@ public static partial class Kernels
     private static unsafe void MapChunks<TOp>(void* state, int begin, int end) where TOp : IUnaryOperator
     {
         var p = (MapOperands*)state;
-        (int start, int stop) = ChunkRange(p->Length, begin, end);
+        (int start, int stop) = KernelThreads.ChunkValues(p->Length, MapChunk, begin, end);
         Map<TOp>(new Span<float>(p->Y + start, stop - start), new ReadOnlySpan<float>(p->A + start, stop - start));
     }
 
@@ -155,7 +154,7 @@ public static partial class Kernels
         fixed (float* py = y, pa = a, pb = b)
         {
             var operands = new MapOperands { Y = py, A = pa, B = pb, Length = a.Length };
-            KernelThreads.For(Math.Max(1, a.Length / MapChunk), &operands, &MapChunks2<TOp>, minimumPerThread: 2);
+            KernelThreads.For(KernelThreads.ChunkCount(a.Length, MapChunk), &operands, &MapChunks2<TOp>, minimumPerThread: 2);
         }
     }
 
@@ -163,16 +162,9 @@ public static partial class Kernels
     private static unsafe void MapChunks2<TOp>(void* state, int begin, int end) where TOp : IBinaryOperator
     {
         var p = (MapOperands*)state;
-        (int start, int stop) = ChunkRange(p->Length, begin, end);
+        (int start, int stop) = KernelThreads.ChunkValues(p->Length, MapChunk, begin, end);
         int length = stop - start;
         Map<TOp>(new Span<float>(p->Y + start, length), new ReadOnlySpan<float>(p->A + start, length), new ReadOnlySpan<float>(p->B + start, length));
-    }
-
-    // Chunks [begin, end) of MapChunk values; the last chunk of the span runs to its end.
-    private static (int Start, int Stop) ChunkRange(int length, int begin, int end)
-    {
-        int chunks = Math.Max(1, length / MapChunk);
-        return (begin * MapChunk, end == chunks ? length : end * MapChunk);
     }
 
     // ---- Argument checks: cheap, once per call, and each names the argument at fault. ----

@@ -23,7 +23,6 @@ public static partial class Kernels
     private unsafe struct BatchProduct
     {
         public float* Y, X, W, Bias, XT, YT;
-        public Shape Shape;
         public BatchShape Batch;
         public int PaddedRows;
     }

@@ -145,7 +145,7 @@ public static partial class Kernels
         // own part of them (through its own core's caches). A split needs about 64 K multiply-adds per thread to pay.
         fixed (float* py = &y, px = &x, pw = &w, pBias = bias)
         {
-            var product = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, Shape = shape };
+            var product = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, Batch = new BatchShape(shape.Rows, shape.K, shape.N, shape.K, 1) };
             int groups = (shape.N + 3) / 4;
             int groupsPerThread = Math.Max(1, 65536 / Math.Max(1, shape.Rows * shape.K * 4));
             KernelThreads.For(groups, &product, &DotTilesPart<TS, TVec>, minimumPerThread: groupsPerThread);
@@ -158,7 +158,7 @@ public static partial class Kernels
         where TS : ISimd<TVec> where TVec : struct
     {
         var p = (BatchProduct*)state;
-        int rows = p->Shape.Rows, k = p->Shape.K, n = p->Shape.N;
+        int rows = p->Batch.Rows, k = p->Batch.Inner, n = p->Batch.Outputs;
         var bias = new ReadOnlySpan<float>(p->Bias, p->Bias == null ? 0 : n);
         ref float y = ref *p->Y, x = ref *p->X, w = ref *p->W;
         for (int o0 = 4 * begin; o0 < Math.Min(4 * end, n); o0 += 4)

@@ -92,7 +92,7 @@ public sealed class AdamW : Optimizer
         fixed (float* p = parameters, g = gradients, m = state)
         {
             var operands = new Operands { P = p, G = g, M = m, V = m + n, Length = n, C = c };
-            KernelThreads.For(Math.Max(1, n / Chunk), &operands, &UpdateChunks, minimumPerThread: 4);
+            KernelThreads.For(KernelThreads.ChunkCount(n, Chunk), &operands, &UpdateChunks, minimumPerThread: 4);
         }
     }
 
@@ -111,8 +111,7 @@ public sealed class AdamW : Optimizer
     private static unsafe void UpdateChunks(void* state, int begin, int end)
     {
         var o = (Operands*)state;
-        int chunks = Math.Max(1, o->Length / Chunk);
-        int start = begin * Chunk, stop = end == chunks ? o->Length : end * Chunk;
+        (int start, int stop) = KernelThreads.ChunkValues(o->Length, Chunk, begin, end);
         ref float p = ref o->P[start];
         ref float g = ref o->G[start];
         ref float m = ref o->M[start];

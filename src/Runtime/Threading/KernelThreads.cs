@@ -58,6 +58,16 @@ public static class KernelThreads
             body(state, 0, count);
     }
 
+    /// <summary>
+    /// How many chunks of <paramref name="chunkSize"/> values <paramref name="length"/> values make when the last chunk
+    /// takes the remainder (so no chunk is shorter than chunkSize unless the whole is): at least one.
+    /// </summary>
+    internal static int ChunkCount(int length, int chunkSize) => Math.Max(1, length / chunkSize);
+
+    /// <summary>The values [start, stop) of chunks [begin, end) of <see cref="ChunkCount"/>; the last chunk runs to <paramref name="length"/>.</summary>
+    internal static (int Start, int Stop) ChunkValues(int length, int chunkSize, int begin, int end)
+        => (begin * chunkSize, end == ChunkCount(length, chunkSize) ? length : end * chunkSize);
+
     /// <summary>The chunk [begin, end) of <paramref name="count"/> items that part <paramref name="part"/> of <paramref name="parts"/> takes.</summary>
     internal static (int Begin, int End) Chunk(int count, int part, int parts)
         => ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
