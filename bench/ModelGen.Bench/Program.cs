@@ -4,6 +4,7 @@ using ModelGen.Bench;
 // dotnet run -c Release --project bench/ModelGen.Bench -- --filter '*'     BenchmarkDotNet, every benchmark
 // dotnet run -c Release --project bench/ModelGen.Bench -- products         GFLOP/s of the products and the FMA peak
 // dotnet run -c Release --project bench/ModelGen.Bench -- latency          batch-1 inference latency, 1 and 2 threads
+// dotnet run -c Release --project bench/ModelGen.Bench -- profile          where a training step's time goes
 switch (args)
 {
     case ["products", ..]:
@@ -11,6 +12,9 @@ switch (args)
         return;
     case ["latency", ..]:
         Latency.Run();
+        return;
+    case ["profile", ..]:
+        StepProfile.Run();
         return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
