@@ -8,58 +8,31 @@ namespace ModelGen.Samples.Mnist;
 public static class App
 {
     /// <summary>Success.</summary>
-    public const int ExitOk = 0;
+    public const int ExitOk = CommandLineApp.ExitOk;
 
     /// <summary>A runtime error: missing data, an unreadable or mismatched file.</summary>
-    public const int ExitError = 1;
+    public const int ExitError = CommandLineApp.ExitError;
 
     /// <summary>A bad command line.</summary>
-    public const int ExitUsage = 2;
+    public const int ExitUsage = CommandLineApp.ExitUsage;
 
     /// <summary>The loss or the weights became NaN or infinite.</summary>
-    public const int ExitDiverged = 3;
+    public const int ExitDiverged = CommandLineApp.ExitDiverged;
 
     /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, bool liveProgress)
-    {
-        Command command;
-        try
+        => CommandLineApp.Run("mnist", () => CommandLine.Parse(args), command => command switch
         {
-            command = CommandLine.Parse(args);
-        }
-        catch (UsageException e)
-        {
-            error.WriteLine($"mnist: {e.Message}");
-            error.WriteLine("Run 'mnist --help' for the commands and options.");
-            return ExitUsage;
-        }
+            HelpCommand help => Help(help, output),
+            TrainCommand train => Train(train.Options, output, error, liveProgress),
+            EvalCommand eval => Eval(eval.Options, output),
+            _ => throw new InvalidOperationException($"unhandled command {command}"),
+        }, output, error);
 
-        try
-        {
-            switch (command)
-            {
-                case HelpCommand help:
-                    output.Write(help.Text);
-                    return ExitOk;
-                case TrainCommand train:
-                    return Train(train.Options, output, error, liveProgress);
-                case EvalCommand eval:
-                    return Eval(eval.Options, output);
-                default:
-                    throw new InvalidOperationException($"unhandled command {command}");
-            }
-        }
-        catch (UsageException e)
-        {
-            error.WriteLine($"mnist: {e.Message}");
-            return ExitUsage;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            output.Flush();
-            error.WriteLine($"mnist: error: {e.Message}");
-            return ExitError;
-        }
+    private static int Help(HelpCommand help, TextWriter output)
+    {
+        output.Write(help.Text);
+        return ExitOk;
     }
 
     private static int Train(TrainerOptions options, TextWriter output, TextWriter error, bool liveProgress)

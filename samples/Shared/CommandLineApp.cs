@@ -1,0 +1,57 @@
+using System;
+using System.IO;
+
+namespace ModelGen.Samples;
+
+/// <summary>The exit codes and the error handling every trainer's command line shares.</summary>
+public static class CommandLineApp
+{
+    /// <summary>Success.</summary>
+    public const int ExitOk = 0;
+
+    /// <summary>A runtime error: missing data, an unreadable or mismatched file.</summary>
+    public const int ExitError = 1;
+
+    /// <summary>A bad command line.</summary>
+    public const int ExitUsage = 2;
+
+    /// <summary>The loss or the weights became NaN or infinite.</summary>
+    public const int ExitDiverged = 3;
+
+    /// <summary>
+    /// Parses with <paramref name="parse"/> and runs the command with <paramref name="execute"/>, turning a
+    /// <see cref="UsageException"/> into <see cref="ExitUsage"/> (with a pointer to --help when the command line
+    /// itself is wrong) and a file problem into <see cref="ExitError"/>, each reported on <paramref name="error"/>
+    /// after the program's <paramref name="name"/>.
+    /// </summary>
+    public static int Run<TCommand>(string name, Func<TCommand> parse, Func<TCommand, int> execute, TextWriter output, TextWriter error)
+    {
+        TCommand command;
+        try
+        {
+            command = parse();
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"{name}: {e.Message}");
+            error.WriteLine($"Run '{name} --help' for the commands and options.");
+            return ExitUsage;
+        }
+
+        try
+        {
+            return execute(command);
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"{name}: {e.Message}");
+            return ExitUsage;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            output.Flush();
+            error.WriteLine($"{name}: error: {e.Message}");
+            return ExitError;
+        }
+    }
+}
