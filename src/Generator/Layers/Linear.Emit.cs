@@ -38,16 +38,20 @@ internal static partial class LinearLayer
     {
         private string Sizes => $"{x.Rows}, {Literal.Int(x.Last)}, {Literal.Int(y.Last)}";
 
+        // The model's input is data (images, often zero in many of their pixels), not an activation: the products
+        // that read it skip the features that are zero across the batch, which leaves their results as they were.
+        private string SkipZeroInputs => x.NeedsGrad ? "" : ", skipZeroInputs: true";
+
         public override void EmitForward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {name}: Linear({x.Last} → {y.Last}), {x.ShapeText} → {y.ShapeText}");
-            writer.WriteLine($"{Kernels}.LinearForward({y.Value}, {x.Value}, {weight.Member}, {bias?.Member ?? "default"}, {Sizes});");
+            writer.WriteLine($"{Kernels}.LinearForward({y.Value}, {x.Value}, {weight.Member}, {bias?.Member ?? "default"}, {Sizes}{SkipZeroInputs});");
         }
 
         public override void EmitBackward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {name}: Linear backward");
-            writer.WriteLine($"{Kernels}.LinearBackwardWeight(d_{weight.Member}, {y.Grad}, {x.Value}, {Sizes});");
+            writer.WriteLine($"{Kernels}.LinearBackwardWeight(d_{weight.Member}, {y.Grad}, {x.Value}, {Sizes}{SkipZeroInputs});");
             if (bias is not null) writer.WriteLine($"{Kernels}.LinearBackwardBias(d_{bias.Member}, {y.Grad}, {x.Rows}, {Literal.Int(y.Last)});");
             // The model input needs no gradient: skipping it saves the largest product of the first layer.
             if (x.NeedsGrad) writer.WriteLine($"{Kernels}.LinearBackwardInput({x.Grad}, {y.Grad}, {weight.Member}, {Sizes});");

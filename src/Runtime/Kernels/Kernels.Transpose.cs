@@ -11,9 +11,13 @@ public static partial class Kernels
     // Per-thread scratch for the transposed operands of a product, each grown once to the largest size asked for.
     [ThreadStatic] private static float[]? t_transposedInput, t_transposedOutput;
 
-    private static ref float Scratch(ref float[]? scratch, int length)
+    // Per-thread scratch for the lists of the inputs a product does not skip (see BatchProductOf and WeightGradientPart).
+    [ThreadStatic] private static InputOffsets[]? t_activeInputs;
+    [ThreadStatic] private static int[]? t_activeRows;
+
+    private static ref T Scratch<T>(ref T[]? scratch, int length)
     {
-        if (scratch is null || scratch.Length < length) scratch = new float[length];
+        if (scratch is null || scratch.Length < length) scratch = new T[length];
         return ref MemoryMarshal.GetArrayDataReference(scratch);
     }
 

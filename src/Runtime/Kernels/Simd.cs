@@ -59,6 +59,12 @@ internal interface ISimd<TVec> where TVec : struct
     /// <summary>Sum of the lanes.</summary>
     static abstract float Sum(TVec a);
 
+    /// <summary>The bitwise or of two vectors' bits (to test several vectors for zero at once).</summary>
+    static abstract TVec Or(TVec a, TVec b);
+
+    /// <summary>Whether every bit of every lane is zero: every lane is +0 (−0 and NaN are not).</summary>
+    static abstract bool IsZero(TVec a);
+
     /// <summary>Applies <typeparamref name="TF"/> in double precision: widens every lane, evaluates, rounds back once.</summary>
     static abstract TVec InDouble<TF>(TVec x) where TF : IDoubleFunction;
 
@@ -120,6 +126,8 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Select(Vector512<float> mask, Vector512<float> whenTrue, Vector512<float> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LanesFrom(int first) => Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(first)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> a) => Vector512.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Or(Vector512<float> a, Vector512<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool IsZero(Vector512<float> a) => a.AsUInt32() == Vector512<uint>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> InDouble<TF>(Vector512<float> x) where TF : IDoubleFunction
@@ -182,6 +190,8 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Select(Vector256<float> mask, Vector256<float> whenTrue, Vector256<float> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LanesFrom(int first) => Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(first)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> a) => Vector256.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Or(Vector256<float> a, Vector256<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool IsZero(Vector256<float> a) => a.AsUInt32() == Vector256<uint>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> InDouble<TF>(Vector256<float> x) where TF : IDoubleFunction
@@ -244,6 +254,8 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Select(Vector128<float> mask, Vector128<float> whenTrue, Vector128<float> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> LanesFrom(int first) => Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(first)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> a) => Vector128.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Or(Vector128<float> a, Vector128<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool IsZero(Vector128<float> a) => a.AsUInt32() == Vector128<uint>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> InDouble<TF>(Vector128<float> x) where TF : IDoubleFunction
@@ -312,6 +324,8 @@ internal readonly struct Simd1 : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Select(float mask, float whenTrue, float whenFalse) => BitConverter.SingleToInt32Bits(mask) != 0 ? whenTrue : whenFalse;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LanesFrom(int first) => first <= 0 ? AllBitsSet : 0f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float a) => a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Or(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) | BitConverter.SingleToInt32Bits(b));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool IsZero(float a) => BitConverter.SingleToInt32Bits(a) == 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float InDouble<TF>(float x) where TF : IDoubleFunction => (float)TF.Evaluate<SimdD1, double>(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float InDouble<TF>(float a, float b) where TF : IDoubleFunction2 => (float)TF.Evaluate<SimdD1, double>(a, b);
 }

@@ -76,6 +76,28 @@ public sealed class ThreadingTests
     });
 
     [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void ProductsSkippingZeroInputsAreIdenticalOnEveryThreadCount(int width) => Reference.AtWidth(width, () =>
+    {
+        foreach (var (rows, k, n) in s_shapes)
+        {
+            float[] x = SkipZeroInputsTests.SparseInput(rows, k, 1), w = Reference.Normal(n * k, 2), b = Reference.Normal(n, 3), dy = Reference.Normal(rows * n, 4);
+            string shape = $"{rows}×{k}×{n} at width {width}, skipping zero inputs";
+            SameOnEveryThreadCount($"forward {shape}", () =>
+            {
+                var y = new float[rows * n];
+                ModelGen.Kernels.LinearForward(y, x, w, b, rows, k, n, skipZeroInputs: true);
+                return y;
+            });
+            SameOnEveryThreadCount($"dw {shape}", () =>
+            {
+                var dw = Reference.Normal(n * k, 5);
+                ModelGen.Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n, skipZeroInputs: true);
+                return dw;
+            });
+        }
+    });
+
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
     public void NormsGeluAndAdamWAreIdenticalOnEveryThreadCount(int width) => Reference.AtWidth(width, () =>
     {
         foreach (var (rows, dim) in new[] { (64, 256), (37, 250), (5, 3), (200, 33) })

@@ -212,7 +212,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
     {
         // fit: MLP(3 → 2, depth 1)
         // fit.layers.0: Linear(3 → 2), (rows, 3) → (rows, 2)
-        global::ModelGen.Kernels.LinearForward(fit_layers_0, model_input, fit_layers_0_weight, fit_layers_0_bias, rows, 3, 2);
+        global::ModelGen.Kernels.LinearForward(fit_layers_0, model_input, fit_layers_0_weight, fit_layers_0_bias, rows, 3, 2, skipZeroInputs: true);
     }
 
     /// <summary>The backward pass of the last Loss call: every layer in exact reverse order, parameter gradients accumulated.</summary>
@@ -223,7 +223,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
 
         // fit: MLP(3 → 2, depth 1): backward
         // fit.layers.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_fit_layers_0_weight, d_fit_layers_0, model_input, rows, 3, 2);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_fit_layers_0_weight, d_fit_layers_0, model_input, rows, 3, 2, skipZeroInputs: true);
         global::ModelGen.Kernels.LinearBackwardBias(d_fit_layers_0_bias, d_fit_layers_0, rows, 2);
     }
 }

@@ -216,7 +216,7 @@ public partial class Probe : global::ModelGen.IModel<float>
     private void ForwardCore(int rows)
     {
         // project: Linear(4 → 4), (rows, 4) → (rows, 4)
-        global::ModelGen.Kernels.LinearForward(project, model_input, project_weight, default, rows, 4, 4);
+        global::ModelGen.Kernels.LinearForward(project, model_input, project_weight, default, rows, 4, 4, skipZeroInputs: true);
 
         // head: ClassificationHead(4 → 2 classes)
         // head.fc: Linear(4 → 2), (rows, 4) → (rows, 2)
@@ -236,6 +236,6 @@ public partial class Probe : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearBackwardInput(d_project, d_head_fc, head_fc_weight, rows, 4, 2);
 
         // project: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_project_weight, d_project, model_input, rows, 4, 4);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_project_weight, d_project, model_input, rows, 4, 4, skipZeroInputs: true);
     }
 }

@@ -279,7 +279,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
     {
         // body: MLP(12 → 16 ×2 → 9, depth 3, LayerNorm)
         // body.layers.0: Linear(12 → 16), (rows, 12) → (rows, 16)
-        global::ModelGen.Kernels.LinearForward(body_layers_0, model_input, body_layers_0_weight, body_layers_0_bias, rows, 12, 16);
+        global::ModelGen.Kernels.LinearForward(body_layers_0, model_input, body_layers_0_weight, body_layers_0_bias, rows, 12, 16, skipZeroInputs: true);
         // body.layers.1: LayerNorm(16, eps = 1e-5), (rows, 16)
         global::ModelGen.Kernels.LayerNormForward(body_layers_1, body_layers_1_mean, body_layers_1_rstd, body_layers_0, body_layers_1_weight, body_layers_1_bias, rows, 16, 1e-5f);
         // body.layers.2: GELU, (rows, 16)
@@ -328,7 +328,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         // body.layers.1: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_body_layers_0, d_body_layers_1_weight, d_body_layers_1_bias, d_body_layers_1, body_layers_0, body_layers_1_mean, body_layers_1_rstd, body_layers_1_weight, rows, 16);
         // body.layers.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_0_weight, d_body_layers_0, model_input, rows, 12, 16);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_0_weight, d_body_layers_0, model_input, rows, 12, 16, skipZeroInputs: true);
         global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_0_bias, d_body_layers_0, rows, 16);
     }
 }
