@@ -45,19 +45,14 @@ internal static class Products
     // count the dense product's operations, so a skipping call can pass the peak.
     private static void MnistBatch(double peak)
     {
-        const string path = "data/mnist/train-images-idx3-ubyte";
-        if (!File.Exists(path))
+        const int rows = 64, k = 784, n = 256;
+        if (MnistImages(rows) is not float[] x)
         {
-            Console.WriteLine($"(no {path} here: the products on an MNIST batch are skipped; the MNIST trainer downloads it)");
+            Console.WriteLine($"(no {TrainImages} found: the products on an MNIST batch are skipped; the MNIST trainer downloads it)");
             return;
         }
-        const int rows = 64, k = 784, n = 256;
-        var images = Idx.ReadImages(path);
         var rng = new Rng(3);
-        var picked = new int[rows];
-        for (int i = 0; i < rows; i++) picked[i] = rng.NextInt(images.Count);
-        float[] x = new float[rows * k], w = new float[n * k], b = new float[n], dy = new float[rows * n];
-        Idx.GatherScaled(images.Pixels, k, picked, x);
+        float[] w = new float[n * k], b = new float[n], dy = new float[rows * n];
         for (int i = 0; i < w.Length; i++) w[i] = rng.NextFloat() - 0.5f;
         for (int i = 0; i < dy.Length; i++) dy[i] = rng.NextFloat() - 0.5f;
         float[] y = new float[rows * n], dw = new float[n * k];
@@ -70,6 +65,39 @@ internal static class Products
             Report("dW, MNIST", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n));
             Report("dW, MNIST, skip", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n, skipZeroInputs: true));
         }
+    }
+
+    private const string TrainImages = "data/mnist/train-images-idx3-ubyte";
+
+    /// <summary>
+    /// <paramref name="count"/> MNIST training images picked at random (seed 3), scaled to [0, 1]; null without the data.
+    /// The file is looked for in data/mnist of the current folder or any folder above it or above this program, so the
+    /// BenchmarkDotNet processes (which run in a folder of their own) find it too.
+    /// </summary>
+    public static float[]? MnistImages(int count)
+    {
+        if (FindUp(TrainImages) is not string path) return null;
+        var images = Idx.ReadImages(path);
+        var rng = new Rng(3);
+        var picked = new int[count];
+        for (int i = 0; i < count; i++) picked[i] = rng.NextInt(images.Count);
+        var x = new float[count * images.PixelsPerImage];
+        Idx.GatherScaled(images.Pixels, images.PixelsPerImage, picked, x);
+        return x;
+    }
+
+    /// <summary>The first existing <paramref name="relative"/> path from the current folder or the program's, going up.</summary>
+    public static string? FindUp(string relative)
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+            {
+                string candidate = Path.Combine(folder.FullName, relative);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return null;
     }
 
     private static void Report(string name, int rows, int k, int n, int threads, double flops, double peak, Action call)
