@@ -63,6 +63,9 @@ public sealed class MnistData
     public void CopyTrainImages(ReadOnlySpan<int> indices, Span<float> destination)
         => Idx.GatherScaled(TrainPixels, ImageSize, indices, destination);
 
+    /// <summary>Starts bringing the training images <paramref name="indices"/> into the processor's caches (the next batch, while this one trains).</summary>
+    public void PrefetchTrainImages(ReadOnlySpan<int> indices) => Idx.PrefetchRows(TrainPixels, ImageSize, indices);
+
     /// <summary>Training labels, (TrainCount).</summary>
     public int[] TrainLabels { get; }
 

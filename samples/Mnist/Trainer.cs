@@ -239,6 +239,7 @@ public sealed class Trainer
                 int rows = Math.Min(batch, n - first);
                 data.CopyTrainImages(order.AsSpan(first, rows), images);
                 for (int r = 0; r < rows; r++) labels[r] = data.TrainLabels[order[first + r]];
+                if (b + 1 < stepsPerEpoch) data.PrefetchTrainImages(order.AsSpan(first + rows, Math.Min(batch, n - first - rows)));
 
                 optimizer.LearningRate = LearningRate.At(options.Schedule, options.LearningRate, step, totalSteps);
                 BeforeStep?.Invoke(model, step);

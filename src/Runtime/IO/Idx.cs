@@ -5,6 +5,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ModelGen.IO;
 
@@ -131,6 +132,28 @@ public static class Idx
         }
     }
 
+    /// <summary>
+    /// Asks the processor to start bringing rows <paramref name="rows"/> of <paramref name="pixels"/> into its caches
+    /// and returns at once: a trainer calls it with the next batch's rows before it trains on this one, so that the
+    /// next <see cref="GatherScaled"/> finds them there (64 random MNIST images otherwise cost a cache miss or more
+    /// each). A hint only: it changes no data, and rows outside the pixels are ignored.
+    /// </summary>
+    public static unsafe void PrefetchRows(ReadOnlySpan<byte> pixels, int rowLength, ReadOnlySpan<int> rows)
+    {
+        if (!Sse.IsSupported || rowLength <= 0) return;
+        int available = pixels.Length / rowLength;
+        fixed (byte* source = pixels)
+        {
+            foreach (int row in rows)
+            {
+                if ((uint)row >= (uint)available) continue;
+                byte* start = source + (nint)row * rowLength, last = start + rowLength - 1;
+                for (byte* line = start; line <= last; line += 64) Sse.Prefetch1(line);
+                Sse.Prefetch1(last);
+            }
+        }
+    }
+
     private unsafe struct Gather
     {
         public byte* Source;
@@ -158,10 +181,31 @@ public static class Idx
         if (destination.Length < pixels.Length)
             throw new ArgumentException($"The destination holds {destination.Length} values for {pixels.Length} pixels.", nameof(destination));
         int i = 0;
-        if (Vector128.IsHardwareAccelerated)
+        ref byte source = ref MemoryMarshal.GetReference(pixels);
+        ref float target = ref MemoryMarshal.GetReference(destination);
+        // The division is what costs (a batch of 64 MNIST images is 50,176 of them), so the widest vectors go first.
+        if (Avx512F.IsSupported && Vector512.IsHardwareAccelerated && Widths.Limit is 0 or >= 512)
         {
-            ref byte source = ref MemoryMarshal.GetReference(pixels);
-            ref float target = ref MemoryMarshal.GetReference(destination);
+            Vector512<float> scale = Vector512.Create(255f);
+            for (; i + 16 <= pixels.Length; i += 16)
+            {
+                Vector512<int> values = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref source, (nuint)i));
+                (Vector512.ConvertToSingle(values) / scale).StoreUnsafe(ref target, (nuint)i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated && Widths.Limit is 0 or >= 256)
+        {
+            Vector256<float> scale = Vector256.Create(255f);
+            for (; i + 16 <= pixels.Length; i += 16)
+            {
+                (Vector256<ushort> low, Vector256<ushort> high) = Vector256.Widen(Vector256.Create(Vector128.LoadUnsafe(ref source, (nuint)i), Vector128<byte>.Zero));
+                (Vector256<uint> a, Vector256<uint> b) = Vector256.Widen(low);
+                (Vector256.ConvertToSingle(a.AsInt32()) / scale).StoreUnsafe(ref target, (nuint)i);
+                (Vector256.ConvertToSingle(b.AsInt32()) / scale).StoreUnsafe(ref target, (nuint)i + 8);
+            }
+        }
+        if (Vector128.IsHardwareAccelerated && Widths.Limit is 0 or >= 128)
+        {
             Vector128<float> scale = Vector128.Create(255f);
             for (; i + 16 <= pixels.Length; i += 16)
             {

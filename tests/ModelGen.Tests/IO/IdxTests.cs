@@ -66,7 +66,20 @@ public sealed class IdxTests
     }
 
     [Fact]
-    public void ScalePixelsDividesEveryValueBy255AsToTensor()
+    public void PrefetchRowsIsAHintThatChangesNothingAndIgnoresRowsOutside()
+    {
+        var pixels = new byte[50 * 784 + 5];
+        new Random(4).NextBytes(pixels);
+        byte[] before = (byte[])pixels.Clone();
+        Idx.PrefetchRows(pixels, 784, [0, 49, 7, 50, -1, int.MaxValue, int.MinValue]);
+        Idx.PrefetchRows(pixels, 0, [0]);
+        Idx.PrefetchRows(pixels, -3, [0]);
+        Idx.PrefetchRows([], 784, [0]);
+        Assert.Equal(before, pixels);
+    }
+
+    [Theory, MemberData(nameof(Kernels.Reference.Widths), MemberType = typeof(Kernels.Reference))]
+    public void ScalePixelsDividesEveryValueBy255AsToTensor(int width) => Kernels.Reference.AtWidth(width, () =>
     {
         var all = new byte[256 + 37];
         for (int i = 0; i < all.Length; i++) all[i] = (byte)(i * 7);
@@ -79,7 +92,7 @@ public sealed class IdxTests
             Assert.Equal(-1f, scaled[length]);
         }
         Assert.Throws<ArgumentException>(() => Idx.ScalePixels(new byte[3], new float[2]));
-    }
+    });
 
     [Fact]
     public void ToFloatsMapsTheFullByteRangeExactlyOntoZeroToOne()
