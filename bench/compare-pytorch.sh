@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The reference workload (MNIST, MLP 784-256-256-256 with LayerNorm + head, AdamW, batch 64) trained by ModelGen
 # (JIT and NativeAOT, 1 and 2 kernel threads) and by PyTorch (1 and 2 threads) on the same machine in the same run,
-# then batch-1 inference latency of both. Prints every throughput and the ratios the performance goals are about.
+# then batch-1 inference latency of both. Prints every throughput and the ratios the performance goals are about,
+# and how many cores each run kept busy (user + system CPU time over wall time): PyTorch's "1 thread" setting limits
+# its own threads, but OpenBLAS starts threads of its own for the products unless OPENBLAS_NUM_THREADS=1, so the
+# script also runs PyTorch on one core that way.
 # PyTorch is optional: without it the script says how to install it and compares ModelGen with itself only.
 #
 #   bash bench/compare-pytorch.sh [EPOCHS]      (default 2; each run's last epoch is compared)
@@ -17,6 +20,14 @@ last_epoch() { # FILE: the img/s of the last epoch summary line of a ModelGen ru
   grep -E '^epoch [0-9]+/[0-9]+ +train loss' "$1" | tail -n 1 | grep -oE '[0-9,]+ img/s' | tr -d ', img/s'
 }
 
+timed() { # NAME COMMAND...: runs the command, noting its wall and CPU times for cores NAME
+  local name=$1; shift
+  if [ -x /usr/bin/time ]; then /usr/bin/time -f '%e %U %S' -o "$out/time-$name" "$@"; else "$@"; fi
+}
+cores() { # NAME: the cores the run kept busy on average (user + system CPU time over wall time)
+  if [ -f "$out/time-$1" ]; then awk '{ if ($1 > 0) printf "%.2f", ($2 + $3) / $1; else print "?" }' "$out/time-$1"; else echo "?"; fi
+}
+
 dotnet build -c Release samples/Mnist -nologo -v quiet >/dev/null
 echo "== publishing the NativeAOT trainer"
 dotnet publish samples/Mnist -c Release -r linux-x64 -o "$out/aot" -nologo -v quiet >/dev/null
@@ -24,10 +35,10 @@ dotnet publish samples/Mnist -c Release -r linux-x64 -o "$out/aot" -nologo -v qu
 declare -A ours
 for threads in 1 2; do
   echo "== ModelGen JIT, $threads thread(s), $epochs epochs"
-  dotnet run -c Release --no-build --project samples/Mnist -- train --epochs "$epochs" --threads "$threads" --quiet --no-plot --out "$out/runs" | tee "$out/jit$threads.txt"
+  timed jit$threads dotnet run -c Release --no-build --project samples/Mnist -- train --epochs "$epochs" --threads "$threads" --quiet --no-plot --out "$out/runs" | tee "$out/jit$threads.txt"
   ours[jit$threads]=$(last_epoch "$out/jit$threads.txt")
   echo "== ModelGen NativeAOT, $threads thread(s), $epochs epochs"
-  "$out/aot/mnist" train --epochs "$epochs" --threads "$threads" --quiet --no-plot --out "$out/runs" | tee "$out/aot$threads.txt"
+  timed aot$threads "$out/aot/mnist" train --epochs "$epochs" --threads "$threads" --quiet --no-plot --out "$out/runs" | tee "$out/aot$threads.txt"
   ours[aot$threads]=$(last_epoch "$out/aot$threads.txt")
 done
 echo "== ModelGen batch-1 inference"
@@ -42,27 +53,35 @@ elif [ ! -f "$reference" ]; then
 else
   torch=yes
   declare -A theirs
-  for threads in 1 2; do
-    echo "== PyTorch $("$python" -c 'import torch; print(torch.__version__)') + OpenBLAS, $threads thread(s), $epochs epochs"
-    # Unsetting these lets OpenBLAS pick its AVX-512 kernels (see the reference's README).
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$reference" data/mnist "$threads" "$epochs" ln | tee "$out/torch$threads.txt"
-    theirs[$threads]=$(grep -E '^epoch' "$out/torch$threads.txt" | tail -n 1 | grep -oE 'train [0-9]+ img/s' | grep -oE '[0-9]+')
+  version=$("$python" -c 'import torch; print(torch.__version__)')
+  for setting in 1 2 core; do
+    threads=${setting/core/1}
+    # Unsetting these lets OpenBLAS pick its AVX-512 kernels (see the reference's README); "core" also keeps
+    # OpenBLAS to one thread, so that PyTorch runs on one core like ModelGen's one-thread runs.
+    limit=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OPENBLAS_NUM_THREADS)
+    [ "$setting" = core ] && limit+=(OPENBLAS_NUM_THREADS=1)
+    echo "== PyTorch $version + OpenBLAS, $threads thread(s)$([ "$setting" = core ] && echo ', OPENBLAS_NUM_THREADS=1'), $epochs epochs"
+    timed torch$setting "${limit[@]}" "$python" "$reference" data/mnist "$threads" "$epochs" ln | tee "$out/torch$setting.txt"
+    theirs[$setting]=$(grep -E '^epoch' "$out/torch$setting.txt" | tail -n 1 | grep -oE 'train [0-9]+ img/s' | grep -oE '[0-9]+')
   done
 fi
 
 echo
-echo "training throughput (images/s, last epoch):"
-printf '  ModelGen JIT        1 thread %8s   2 threads %8s\n' "${ours[jit1]}" "${ours[jit2]}"
-printf '  ModelGen NativeAOT  1 thread %8s   2 threads %8s\n' "${ours[aot1]}" "${ours[aot2]}"
+echo "training throughput (images/s, last epoch; in brackets, the cores the whole run kept busy on average):"
+printf '  ModelGen JIT        1 thread %8s [%s]   2 threads %8s [%s]\n' "${ours[jit1]}" "$(cores jit1)" "${ours[jit2]}" "$(cores jit2)"
+printf '  ModelGen NativeAOT  1 thread %8s [%s]   2 threads %8s [%s]\n' "${ours[aot1]}" "$(cores aot1)" "${ours[aot2]}" "$(cores aot2)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 echo "  NativeAOT / JIT: $(ratio "${ours[aot1]}" "${ours[jit1]}") on 1 thread, $(ratio "${ours[aot2]}" "${ours[jit2]}") on 2"
 echo "  2 threads / 1 thread: JIT $(ratio "${ours[jit2]}" "${ours[jit1]}"), NativeAOT $(ratio "${ours[aot2]}" "${ours[aot1]}")"
 if [ -n "$torch" ]; then
-  best=${theirs[1]}; [ "${theirs[2]}" -gt "$best" ] && best=${theirs[2]}
-  printf '  PyTorch             1 thread %8s   2 threads %8s   (best %s)\n' "${theirs[1]}" "${theirs[2]}" "$best"
+  best=${theirs[1]}
+  for setting in 2 core; do [ "${theirs[$setting]}" -gt "$best" ] && best=${theirs[$setting]}; done
+  printf '  PyTorch             1 thread %8s [%s]   2 threads %8s [%s]   1 thread, OPENBLAS_NUM_THREADS=1 %8s [%s]   (best %s)\n' \
+    "${theirs[1]}" "$(cores torch1)" "${theirs[2]}" "$(cores torch2)" "${theirs[core]}" "$(cores torchcore)" "$best"
   fastest1=${ours[jit1]}; [ "${ours[aot1]}" -gt "$fastest1" ] && fastest1=${ours[aot1]}
   fastest2=${ours[jit2]}; [ "${ours[aot2]}" -gt "$fastest2" ] && fastest2=${ours[aot2]}
   echo "  ModelGen / PyTorch's best: $(ratio "$fastest1" "$best") on 1 thread, $(ratio "$fastest2" "$best") on 2 threads"
+  echo "  ModelGen / PyTorch on one core (OPENBLAS_NUM_THREADS=1): $(ratio "$fastest1" "${theirs[core]}") on 1 thread"
   echo
   echo "batch-1 inference latency:"
   sed 's/^/  ModelGen: /' "$out/latency.txt"
