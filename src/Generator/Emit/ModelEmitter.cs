@@ -183,7 +183,7 @@ internal static class ModelEmitter
     {
         foreach (var (property, _) in layers)
         {
-            w.WriteLine($"{property.Accessibility} partial global::ModelGen.{property.Layer.ModuleType} {property.PropertyName} {{ get => {ModuleField(property)}; }}");
+            w.WriteLine($"{property.Accessibility} partial global::ModelGen.{property.Layer.ModuleType} {ModelPlan.Identifier(property.PropertyName)} {{ get => {ModuleField(property)}; }}");
         }
         w.WriteLine();
         w.WriteLine("private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);");
