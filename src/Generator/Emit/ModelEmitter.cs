@@ -53,6 +53,28 @@ internal static class ModelEmitter
         static (int, int, int) Mark(ModelPlan plan) => (plan.Parameters.Count, plan.Activations.Count, plan.ActivationGradients.Count);
     }
 
+    /// <summary>
+    /// The members every model class gets besides those named after its layers (parameter views, activation buffers
+    /// and module fields, which <see cref="Lay"/> names) and the input, token and softmax buffers. A layer property
+    /// with one of these names is MG0014; keep this table in step with the writers below.
+    /// </summary>
+    public static IEnumerable<(string Name, GeneratedNameKind Kind)> FixedMembers(bool tokenInput)
+    {
+        foreach (var name in new[] { "BatchSize", "InputSize", "OutputSize", "ClassCount", "TargetsPerRow", "ParameterCount",
+                     "ActivationsPerRow", "ActivationGradientsPerRow", "OptimizerSlots" })
+            yield return (name, GeneratedNameKind.Constant);
+        foreach (var name in new[] { "s_parameterTable", "_parameters", "_gradients", "_optimizerState", "_activations",
+                     "_activationGradients", "_targets", "_random", "_training", "_lossRows" })
+            yield return (name, GeneratedNameKind.Field);
+        if (tokenInput) yield return ("_tokens", GeneratedNameKind.Field);
+        foreach (var name in new[] { "IsTraining", "Parameters", "Gradients", "OptimizerState", "ParameterTable", "Random" })
+            yield return (name, GeneratedNameKind.Property);
+        foreach (var name in new[] { "ParameterAt", "Train", "Eval", "GetParameter", "ZeroGrad", "Forward", "Loss", "Backward",
+                     "Step", "TrainStep", "Predict", "CountCorrect", "ForwardCore", "BackwardCore" })
+            yield return (name, GeneratedNameKind.Method);
+        if (tokenInput) yield return ("model_tokens", GeneratedNameKind.InputBuffer);
+    }
+
     public static string Emit(ModelSpec model)
     {
         var layout = Lay(model);
