@@ -88,12 +88,18 @@ internal static class DiagnosticDescriptors
         "Model class '{0}' is not supported: {1}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    /// <summary>MG0014: {0} = property, {1} = the colliding name, {2} = what of the property's it names, {3} = what else it names.</summary>
+    public static readonly DiagnosticDescriptor NameCollision = new(
+        "MG0014", "Layer property name collides with the generated code",
+        "Layer property '{0}' collides with the generated code: '{1}' would name both {2} and {3}; rename the property",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     /// <summary>Every descriptor, for <see cref="ById"/> and for tests.</summary>
     public static readonly DiagnosticDescriptor[] All =
     [
         ModelNotPartial, SizeNotPositive, WidthMismatch, ResidualChangesShape, DropoutProbability, DepthBelowOne,
         NoLayers, UnsupportedNesting, PropertyTypeMismatch, PropertyNotPartial, ModelInput, EpsNotPositive,
-        UnsupportedModelClass,
+        UnsupportedModelClass, NameCollision,
     ];
 
     public static DiagnosticDescriptor ById(string id)

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
 using ModelGen.Generator.Helpers;
 
 namespace ModelGen.Generator.Emit;
@@ -69,7 +70,7 @@ internal sealed class ModelPlan
     /// <summary>A saved per-row buffer (for example LayerNorm's mean): <paramref name="perRow"/> floats per batch row.</summary>
     public BufferSlot AddBuffer(string member, int perRow, string shapeText)
     {
-        var slot = new BufferSlot(member, perRow, shapeText, ActivationsPerRow);
+        var slot = new BufferSlot(Identifier(member), perRow, shapeText, ActivationsPerRow);
         Activations.Add(slot);
         ActivationsPerRow += perRow;
         return slot;
@@ -99,6 +100,13 @@ internal sealed class ModelPlan
     public static int[] Append(int[] shape, int last) => shape.Concat(new[] { last }).ToArray();
 
     public static string Member(string torchName) => torchName.Replace('.', '_');
+
+    /// <summary>
+    /// A member name as C# source: a layer's output buffer takes the layer's snake_case name, which may be a keyword
+    /// (a Linear named <c>Out</c> writes to <c>@out</c>). Names with a suffix or a <c>d_</c> prefix never are.
+    /// </summary>
+    public static string Identifier(string member)
+        => SyntaxFacts.GetKeywordKind(member) == SyntaxKind.None ? member : "@" + member;
 
     public static string ShapeText(int[] shape) => "(B, " + string.Join(", ", shape) + ")";
 }

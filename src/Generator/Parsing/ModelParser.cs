@@ -82,11 +82,14 @@ internal static class ModelParser
 
         var flow = ok ? new Flow(ImmutableArray.Create(inputWidth), "the model input", tokens) : Flow.Unknown;
         var properties = new List<PropertySpec>();
+        var locations = new List<Location?>();
         foreach (var property in LayerProperties(type))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var spec = ParseProperty(property.Symbol, property.Attributes, ref flow, context);
-            if (spec is not null) properties.Add(spec);
+            if (spec is null) continue;
+            properties.Add(spec);
+            locations.Add(property.Symbol.Locations.FirstOrDefault());
         }
 
         if (properties.Count == 0 && !context.HasErrors)
@@ -102,7 +105,7 @@ internal static class ModelParser
         }
         if (context.HasErrors) return null;
 
-        return new ModelSpec(
+        var model = new ModelSpec(
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             type.Name,
             Accessibility(type.DeclaredAccessibility),
@@ -110,6 +113,9 @@ internal static class ModelParser
             tokens,
             inputWidth,
             properties.ToEquatableArray());
+        // Last, as the names the generated code derives from each layer come from laying out a valid model.
+        NameCheck.Report(model, locations, context);
+        return context.HasErrors ? null : model;
     }
 
     /// <summary>Properties carrying layer attributes, in source order (file, then position).</summary>

@@ -322,6 +322,229 @@ public sealed class DiagnosticTests
             """);
     }
 
+    private const string CollidingLayerModel = """
+        [Model(BatchSize = 4, InputSize = 8)]
+        public partial class M
+        {
+            [Linear(8, 4)]
+            public partial Linear Fc { get; }
+
+            [Linear(4, 2)]
+            public partial Linear [|NAME|] { get; }
+        }
+        """;
+
+    /// <summary>The members every model class gets, and what MG0014 calls them.</summary>
+    public static TheoryData<string, string> FixedMemberNames() => new()
+    {
+        { "BatchSize", "constant" }, { "InputSize", "constant" }, { "OutputSize", "constant" }, { "ClassCount", "constant" },
+        { "TargetsPerRow", "constant" }, { "ParameterCount", "constant" }, { "ActivationsPerRow", "constant" },
+        { "ActivationGradientsPerRow", "constant" }, { "OptimizerSlots", "constant" },
+        { "IsTraining", "property" }, { "Parameters", "property" }, { "Gradients", "property" }, { "OptimizerState", "property" },
+        { "ParameterTable", "property" }, { "Random", "property" },
+        { "Train", "method" }, { "Eval", "method" }, { "GetParameter", "method" }, { "ZeroGrad", "method" }, { "Forward", "method" },
+        { "Loss", "method" }, { "Backward", "method" }, { "Step", "method" }, { "TrainStep", "method" }, { "Predict", "method" },
+        { "CountCorrect", "method" }, { "ParameterAt", "method" }, { "ForwardCore", "method" }, { "BackwardCore", "method" },
+        { "s_parameterTable", "field" }, { "_parameters", "field" }, { "_gradients", "field" }, { "_optimizerState", "field" },
+        { "_activations", "field" }, { "_activationGradients", "field" }, { "_targets", "field" }, { "_random", "field" },
+        { "_training", "field" }, { "_lossRows", "field" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FixedMemberNames))]
+    public void MG0014_PropertyNamedLikeAGeneratedMember(string name, string kind)
+    {
+        var d = Single("MG0014", CollidingLayerModel.Replace("NAME", name));
+        Assert.Equal($"Layer property '{name}' collides with the generated code: '{name}' would name both this property and a generated {kind}; rename the property", Message(d));
+    }
+
+    /// <summary>Names the generated code derives from layers: buffers take the layer's snake_case name.</summary>
+    public static TheoryData<string, string> DerivedNameCollisions() => new()
+    {
+        // The property's own buffers are named like a buffer of the model.
+        {
+            "[Linear(8, 4)] public partial Linear [|Probs|] { get; } [Linear(4, 2)] public partial Linear Head { get; }",
+            "'probs' would name both its activation buffer and the softmax buffer of the loss"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear [|ModelInput|] { get; } [Linear(4, 2)] public partial Linear Head { get; }",
+            "'model_input' would name both its activation buffer and the buffer of the model input"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear [|Rows|] { get; } [Linear(4, 2)] public partial Linear Head { get; }",
+            "'rows' would name both its activation buffer and the parameter of the generated ForwardCore and BackwardCore"
+        },
+        // ... or like a buffer of an earlier layer.
+        {
+            "[Linear(8, 4)] public partial Linear Fc { get; } [Linear(4, 2)] public partial Linear [|DFc|] { get; }",
+            "'d_fc' would name both its activation buffer and an activation gradient buffer of layer 'Fc'"
+        },
+        {
+            "[Mlp(InDim = 8, HiddenDim = 8, OutDim = 4, Depth = 2)] public partial Mlp Body { get; } [Linear(4, 2)] public partial Linear [|Body_layers_2|] { get; }",
+            "'body_layers_2' would name both its activation buffer and an activation buffer of layer 'Body'"
+        },
+        {
+            "[Residual, Linear(8, 8)] public partial Residual Block { get; } [Linear(8, 2)] public partial Linear [|Block_fn_0|] { get; }",
+            "'block_fn_0' would name both its activation buffer and an activation buffer of layer 'Block'"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear Fc { get; } [Linear(4, 2)] public partial Linear [|Fc_weight|] { get; }",
+            "'fc_weight' would name both its activation buffer and a parameter view of layer 'Fc'"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear FC { get; } [Linear(4, 2)] public partial Linear [|fC|] { get; }",
+            "'_fCModule' would name both its module field and the module field of layer 'FC'"
+        },
+        // Two layers with one snake_case name: the later one is reported, once.
+        {
+            "[Linear(8, 4)] public partial Linear MLPBlock { get; } [Linear(4, 2)] public partial Linear [|MlpBlock|] { get; }",
+            "'mlp_block' would name both this layer and layer 'MLPBlock'"
+        },
+        // The property itself is named like a buffer: its own (a lowercase name is its own snake_case name) or another layer's.
+        {
+            "[Linear(8, 2)] public partial Linear [|fc|] { get; }",
+            "'fc' would name both this property and its own activation buffer"
+        },
+        {
+            "[Linear(8, 2)] public partial Linear Fc { get; } [Flatten] public partial Flatten [|d_fc|] { get; }",
+            "'d_fc' would name both this property and an activation gradient buffer of layer 'Fc'"
+        },
+        {
+            "[Linear(8, 2)] public partial Linear Fc { get; } [Flatten] public partial Flatten [|_fcModule|] { get; }",
+            "'_fcModule' would name both this property and the module field of layer 'Fc'"
+        },
+        {
+            "[ClassificationHead(8, 2)] public partial ClassificationHead Head { get; } [Flatten] public partial Flatten [|head_fc_weight|] { get; }",
+            "'head_fc_weight' would name both this property and a parameter view of layer 'Head'"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(DerivedNameCollisions))]
+    public void MG0014_NameDerivedFromALayer(string layers, string collision)
+    {
+        var d = Single("MG0014", $$"""
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                {{layers}}
+            }
+            """);
+        string property = layers.Split("[|")[1].Split("|]")[0];
+        Assert.Equal($"Layer property '{property}' collides with the generated code: {collision}; rename the property", Message(d));
+    }
+
+    [Fact]
+    public void MG0014_TokenBuffer()
+    {
+        var d = Single("MG0014", """
+            [Model(BatchSize = 4, SequenceLength = 2)]
+            public partial class M
+            {
+                [Embedding(5, 3)]
+                public partial Embedding Tokens { get; }
+
+                [Flatten]
+                public partial Flatten Flat { get; }
+
+                [Linear(6, 2)]
+                public partial Linear [|ModelTokens|] { get; }
+            }
+            """);
+        Assert.Contains("'model_tokens' would name both its activation buffer and the buffer of the model input", Message(d));
+    }
+
+    [Fact]
+    public void MG0014_BufferNamedLikeTheClass()
+    {
+        // A member named like its class is CS0542; a buffer would be one.
+        var d = Single("MG0014", """
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class fc
+            {
+                [Linear(8, 2)]
+                public partial Linear [|Fc|] { get; }
+            }
+            """);
+        Assert.Contains("'fc' would name both its activation buffer and the model class and its constructor", Message(d));
+    }
+
+    [Fact]
+    public void MG0014_EachCollidingPropertyIsReportedOnce()
+    {
+        var result = GeneratorHarness.Run("""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                [Linear(8, 8)]
+                public partial Linear Loss { get; }
+
+                [Linear(8, 8)]
+                public partial Linear Probs { get; }
+
+                [Linear(8, 2)]
+                public partial Linear Head { get; }
+            }
+            """);
+        Assert.Equal(["MG0014", "MG0014"], result.GeneratorDiagnostics.Select(d => d.Id));
+        Assert.Equal(["Loss", "Probs"], result.GeneratorDiagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Split('\'')[1]));
+        Assert.Empty(result.Sources);
+    }
+
+    [Fact]
+    public void MG0014_WaitsForTheModelsOtherErrors()
+    {
+        // The derived names come from a valid layout: a model with another error reports that error alone.
+        var result = GeneratorHarness.Run("""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                [Linear(InFeatures = 7, OutFeatures = 2)]
+                public partial Linear Loss { get; }
+            }
+            """);
+        Assert.Equal("MG0003", Assert.Single(result.GeneratorDiagnostics).Id);
+    }
+
+    /// <summary>Names close to generated ones, names the generated code copes with, and C# keywords: no MG0014, and the code compiles clean.</summary>
+    public static TheoryData<string> NamesThatDoNotCollide() => new()
+    {
+        "[Linear(8, 4)] public partial Linear LossLayer { get; } [Linear(4, 2)] public partial Linear Losses { get; }",
+        "[Linear(8, 4)] public partial Linear ForwardLayer { get; } [Linear(4, 2)] public partial Linear TrainStepHead { get; }",
+        "[Linear(8, 4)] public partial Linear Probabilities { get; } [Linear(4, 2)] public partial Linear ModelOutput { get; }",
+        "[Linear(8, 4)] public partial Linear Row { get; } [Linear(4, 2)] public partial Linear RowsHead { get; }",
+        "[Linear(8, 4)] public partial Linear Input { get; } [Linear(4, 2)] public partial Linear Output { get; }",
+        "[Linear(8, 4)] public partial Linear Targets { get; } [Linear(4, 2)] public partial Linear Logits { get; }",
+        "[Linear(8, 4)] public partial Linear Training { get; } [Linear(4, 2)] public partial Linear Parameter { get; }",
+        "[Linear(8, 4)] public partial Linear Fc { get; } [Linear(4, 2)] public partial Linear DFc2 { get; }",
+        "[Linear(8, 4)] public partial Linear Seed { get; } [Linear(4, 2)] public partial Linear Nameof { get; }",
+        "[Linear(8, 4)] public partial Linear Value { get; } [Linear(4, 2)] public partial Linear Var { get; }",
+        "[Flatten] public partial Flatten rows { get; } [ClassificationHead(8, 2)] public partial ClassificationHead head { get; }",
+        // Keywords: the buffers are written @in, @out and the property @event.
+        "[Linear(8, 4)] public partial Linear In { get; } [Flatten] public partial Flatten @event { get; } [Linear(4, 2)] public partial Linear Out { get; }",
+    };
+
+    [Theory]
+    [MemberData(nameof(NamesThatDoNotCollide))]
+    public void MG0014_NotForSimilarNames(string layers)
+    {
+        var result = GeneratorHarness.Run($$"""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                {{layers}}
+            }
+            """);
+        Assert.Empty(result.Exceptions);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Single(result.Sources);
+        var problems = result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
     [Fact]
     public void EveryDescriptorHasAStableUniqueId()
     {

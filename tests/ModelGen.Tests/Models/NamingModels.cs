@@ -1,7 +1,8 @@
 using ModelGen;
 
 // Layers named like the generated code's own members: its fields (_tokens, _targets, _training) and the
-// parameters of its methods (input, output). The build compiles their generated code here; NamingTests runs it.
+// parameters of its methods (input, output); and layers whose snake_case names are C# keywords. The build compiles
+// their generated code here; NamingTests runs it.
 namespace ModelGen.Tests.Models;
 
 /// <summary>A token model whose layers are named Tokens, Targets, Training and Output.</summary>
@@ -30,4 +31,15 @@ public sealed partial class FloatModelWithGeneratedNames
 
     [Linear(InFeatures = 4, OutFeatures = 2)]
     public partial Linear Output { get; }
+}
+
+/// <summary>Layers named In and Out, whose snake_case names are C# keywords: their buffers are written @in and @out.</summary>
+[Model(BatchSize = 2, InputSize = 3)]
+public sealed partial class KeywordNamedLayers
+{
+    [Linear(InFeatures = 3, OutFeatures = 4)]
+    public partial Linear In { get; }
+
+    [Linear(InFeatures = 4, OutFeatures = 2)]
+    public partial Linear Out { get; }
 }

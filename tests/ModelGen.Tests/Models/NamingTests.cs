@@ -4,8 +4,9 @@ using System.Linq;
 namespace ModelGen.Tests.Models;
 
 /// <summary>
-/// A layer may be named like a member of the generated code (Tokens, Targets, Training, Input, Output): the
-/// generated model compiles (see NamingModels.cs) and computes the same as a direct evaluation of its layers.
+/// A layer may be named like a member of the generated code (Tokens, Targets, Training, Input, Output) or like a
+/// C# keyword (In, Out): the generated model compiles (see NamingModels.cs) and computes the same as a direct
+/// evaluation of its layers.
 /// </summary>
 public sealed class NamingTests
 {
@@ -53,6 +54,28 @@ public sealed class NamingTests
             for (int j = 0; j < 3; j++) Assert.Equal(expected[j], output[row * 3 + j], 5);
         }
         Assert.Equal(["tokens.weight", "training.weight", "training.bias", "output.weight", "output.bias"], model.ParameterTable.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void LayersNamedLikeKeywords_ForwardAndBackwardRun()
+    {
+        var model = new KeywordNamedLayers(seed: 6);
+        model.Eval();
+        float[] input = [0.25f, -0.5f, 1f, 2f, -1.5f, 0.75f];
+        float[] output = new float[2 * KeywordNamedLayers.OutputSize];
+        model.Forward(input, rows: 2, output);
+        for (int row = 0; row < 2; row++)
+        {
+            double[] x = input.Skip(row * 3).Take(3).Select(v => (double)v).ToArray();
+            double[] expected = Linear(Linear(x, model.In), model.Out);
+            for (int j = 0; j < 2; j++) Assert.Equal(expected[j], output[row * 2 + j], 5);
+        }
+
+        model.ZeroGrad();
+        model.Loss(input, [1, 0], rows: 2);
+        model.Backward();
+        Assert.Contains(model.In.Weight.Grad.ToArray(), g => g != 0f);
+        Assert.Equal(["in.weight", "in.bias", "out.weight", "out.bias"], model.ParameterTable.Select(p => p.Name));
     }
 
     [Fact]
