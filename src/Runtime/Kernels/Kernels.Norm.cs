@@ -173,29 +173,56 @@ public static partial class Kernels
         int dim = p->Dim;
         var cols = new RowVectors<TS, TVec>(width);
         ref float dw = ref p->Y[c0], db = ref p->Bias[c0];
-        TVec zero = TS.Zero;
+        ref float x0 = ref p->X[c0], dy0 = ref p->Dy[c0];
+        // Whole vectors, 4 at a time and then one: the sums stay in registers over the rows and are stored once, so
+        // two threads never write near each other's columns row after row (the sums are added in the same order).
+        nuint whole = 0, v1 = cols.Width, v2 = 2 * v1, v3 = 3 * v1;
+        for (; whole + 4 * cols.Width <= cols.Whole; whole += 4 * cols.Width)
+        {
+            ref float w = ref Unsafe.Add(ref dw, whole), b = ref Unsafe.Add(ref db, whole);
+            TVec w0 = TS.Load(ref w, 0), w1 = TS.Load(ref w, v1), w2 = TS.Load(ref w, v2), w3 = TS.Load(ref w, v3);
+            TVec b0 = TS.Load(ref b, 0), b1 = TS.Load(ref b, v1), b2 = TS.Load(ref b, v2), b3 = TS.Load(ref b, v3);
+            for (int r = 0; r < p->Rows; r++)
+            {
+                ref float x = ref Unsafe.Add(ref x0, (nint)r * dim + (nint)whole), dy = ref Unsafe.Add(ref dy0, (nint)r * dim + (nint)whole);
+                TVec mean = TS.Create(p->Mean[r]), rstd = TS.Create(p->Rstd[r]);
+                TVec g0 = TS.Load(ref dy, 0), g1 = TS.Load(ref dy, v1), g2 = TS.Load(ref dy, v2), g3 = TS.Load(ref dy, v3);
+                w0 = TS.MultiplyAdd(g0, TS.Multiply(TS.Subtract(TS.Load(ref x, 0), mean), rstd), w0);
+                w1 = TS.MultiplyAdd(g1, TS.Multiply(TS.Subtract(TS.Load(ref x, v1), mean), rstd), w1);
+                w2 = TS.MultiplyAdd(g2, TS.Multiply(TS.Subtract(TS.Load(ref x, v2), mean), rstd), w2);
+                w3 = TS.MultiplyAdd(g3, TS.Multiply(TS.Subtract(TS.Load(ref x, v3), mean), rstd), w3);
+                b0 = TS.Add(b0, g0); b1 = TS.Add(b1, g1); b2 = TS.Add(b2, g2); b3 = TS.Add(b3, g3);
+            }
+            TS.Store(w0, ref w, 0); TS.Store(w1, ref w, v1); TS.Store(w2, ref w, v2); TS.Store(w3, ref w, v3);
+            TS.Store(b0, ref b, 0); TS.Store(b1, ref b, v1); TS.Store(b2, ref b, v2); TS.Store(b3, ref b, v3);
+        }
+        for (; whole < cols.Whole; whole += cols.Width)
+        {
+            TVec w0 = TS.Load(ref dw, whole), b0 = TS.Load(ref db, whole);
+            for (int r = 0; r < p->Rows; r++)
+            {
+                nint at = (nint)r * dim + (nint)whole;
+                TVec g = TS.Load(ref Unsafe.Add(ref dy0, at), 0);
+                w0 = TS.MultiplyAdd(g, TS.Multiply(TS.Subtract(TS.Load(ref Unsafe.Add(ref x0, at), 0), TS.Create(p->Mean[r])), TS.Create(p->Rstd[r])), w0);
+                b0 = TS.Add(b0, g);
+            }
+            TS.Store(w0, ref dw, whole);
+            TS.Store(b0, ref db, whole);
+        }
+        // The overlapping last vector (width not a multiple of the vector) adds into its fresh lanes only.
+        if (!cols.HasTail) return;
+        nuint last = cols.Last;
+        TVec zero = TS.Zero, tw = TS.Load(ref dw, last), tb = TS.Load(ref db, last);
         for (int r = 0; r < p->Rows; r++)
         {
-            ref float x = ref p->X[(nint)r * dim + c0];
-            ref float dy = ref p->Dy[(nint)r * dim + c0];
-            TVec mean = TS.Create(p->Mean[r]), rstd = TS.Create(p->Rstd[r]);
-            for (nuint i = 0; i < cols.Whole; i += cols.Width)
-            {
-                TVec g = TS.Load(ref dy, i);
-                TVec xhat = TS.Multiply(TS.Subtract(TS.Load(ref x, i), mean), rstd);
-                TS.Store(TS.MultiplyAdd(g, xhat, TS.Load(ref dw, i)), ref dw, i);
-                TS.Store(TS.Add(TS.Load(ref db, i), g), ref db, i);
-            }
-            if (cols.HasTail)
-            {
-                nuint i = cols.Last;
-                TVec g = TS.Select(cols.Fresh, TS.Load(ref dy, i), zero);
-                TVec xhat = TS.Multiply(TS.Subtract(TS.Load(ref x, i), mean), rstd);
-                TVec w = TS.Load(ref dw, i), b = TS.Load(ref db, i);
-                TS.Store(TS.Select(cols.Fresh, TS.MultiplyAdd(g, xhat, w), w), ref dw, i);
-                TS.Store(TS.Select(cols.Fresh, TS.Add(b, g), b), ref db, i);
-            }
+            nint at = (nint)r * dim + (nint)last;
+            TVec g = TS.Select(cols.Fresh, TS.Load(ref Unsafe.Add(ref dy0, at), 0), zero);
+            TVec xhat = TS.Multiply(TS.Subtract(TS.Load(ref Unsafe.Add(ref x0, at), 0), TS.Create(p->Mean[r])), TS.Create(p->Rstd[r]));
+            tw = TS.Select(cols.Fresh, TS.MultiplyAdd(g, xhat, tw), tw);
+            tb = TS.Select(cols.Fresh, TS.Add(tb, g), tb);
         }
+        TS.Store(tw, ref dw, last);
+        TS.Store(tb, ref db, last);
     }
 
     // dx for rows [begin, end): with g = dy·weight and x̂ = (x − mean)·rstd, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)).
