@@ -36,6 +36,14 @@ public static partial class Kernels
         public InputOffsets* Active;
         public int ActiveCount;
         public bool SkipZeroInputs;
+
+        /// <summary>
+        /// With skipZeroInputs on the dot-product path (fewer rows than a vector): for each row left over from the 4-row
+        /// tiles, the indices of its whole vectors that hold a nonzero value (row j's list starts at j × K / width),
+        /// and how many each list holds.
+        /// </summary>
+        public int* NonzeroVectors;
+        public fixed int NonzeroVectorCounts[3];
     }
 
     /// <summary>Where one input feature's values are: its row of xᵀ and its first weight, as offsets in floats.</summary>

@@ -155,20 +155,28 @@ public static partial class Kernels
         }
         // Threads split the groups of 4 outputs: with one row the weights dominate, and each thread then streams its
         // own part of them (through its own core's caches). A split needs about 64 K multiply-adds per thread to pay.
+        // With skipZeroInputs, the rows left over from the 4-row tiles list their nonzero vectors here, once, for every
+        // thread to read.
+        int tiledRows = shape.Rows - shape.Rows % 4, vectors = shape.K / TS.Count;
+        ref int lists = ref Scratch(ref t_listedIndices, skipZeroInputs ? (shape.Rows - tiledRows) * vectors : 0);
         fixed (float* py = &y, px = &x, pw = &w, pBias = bias)
+        fixed (int* pLists = &lists)
         {
             var product = new BatchProduct
             {
                 Y = py, X = px, W = pw, Bias = pBias, Batch = new BatchShape(shape.Rows, shape.K, shape.N, shape.K, 1), SkipZeroInputs = skipZeroInputs,
+                NonzeroVectors = pLists,
             };
+            for (int r = tiledRows; r < shape.Rows && skipZeroInputs; r++)
+                product.NonzeroVectorCounts[r - tiledRows] = ListNonzeroVectors<TS, TVec>(ref Row(ref x, r, shape.K), vectors, ref pLists[(r - tiledRows) * vectors]);
             int groups = (shape.N + 3) / 4;
             int groupsPerThread = Math.Max(1, 65536 / Math.Max(1, shape.Rows * shape.K * 4));
             KernelThreads.For(groups, &product, &DotTilesPart<TS, TVec>, minimumPerThread: groupsPerThread);
         }
     }
 
-    // Outputs [4·begin, 4·end), every row. With SkipZeroInputs, each row left over from the 4-row tiles first lists its
-    // vectors that hold a nonzero value, and its dot products add only those: a vector of zeros adds ±0 to each sum
+    // Outputs [4·begin, 4·end), every row. With SkipZeroInputs, the dot products of each row left over from the 4-row
+    // tiles add only the vectors its list gives, those that hold a nonzero value: a vector of zeros adds ±0 to each sum
     // (an MNIST digit is zero in 41% of its 16-pixel vectors, and skipping them skips those loads of the weights).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DotTilesPart<TS, TVec>(void* state, int begin, int end)
@@ -179,10 +187,6 @@ public static partial class Kernels
         var bias = new ReadOnlySpan<float>(p->Bias, p->Bias == null ? 0 : n);
         ref float y = ref *p->Y, x = ref *p->X, w = ref *p->W;
         int tiledRows = rows - rows % 4, vectors = k / TS.Count;
-        ref int lists = ref Scratch(ref t_activeRows, p->SkipZeroInputs ? (rows - tiledRows) * vectors : 0);
-        Span<int> listed = stackalloc int[3];
-        for (int r = tiledRows; r < rows && p->SkipZeroInputs; r++)
-            listed[r - tiledRows] = ListNonzeroVectors<TS, TVec>(ref Row(ref x, r, k), vectors, ref Unsafe.Add(ref lists, (r - tiledRows) * vectors));
         for (int o0 = 4 * begin; o0 < Math.Min(4 * end, n); o0 += 4)
         {
             int o1 = Math.Min(o0 + 1, n - 1), o2 = Math.Min(o0 + 2, n - 1), o3 = Math.Min(o0 + 3, n - 1);
@@ -203,7 +207,7 @@ public static partial class Kernels
                 float s0, s1, s2, s3;
                 if (p->SkipZeroInputs)
                 {
-                    var nonzero = new ListedIndices(ref Unsafe.Add(ref lists, (r0 - tiledRows) * vectors), listed[r0 - tiledRows]);
+                    var nonzero = new ListedIndices(ref p->NonzeroVectors[(r0 - tiledRows) * vectors], p->NonzeroVectorCounts[r0 - tiledRows]);
                     DotRow<TS, TVec, ListedIndices>(ref x, ref w, k, r0, nonzero, o0, o1, o2, o3, out s0, out s1, out s2, out s3);
                 }
                 else
@@ -538,7 +542,7 @@ public static partial class Kernels
             if (wide && p->SkipZeroInputs)
             {
                 ref float strip = ref Scratch(ref t_transposedInput, shape.Rows * stripWidth);
-                ref int rowList = ref Scratch(ref t_activeRows, shape.Rows);
+                ref int rowList = ref Scratch(ref t_listedIndices, shape.Rows);
                 int listed = 0;
                 nuint v1 = (nuint)width, v2 = 2 * v1, v3 = 3 * v1;
                 for (int r = 0; r < shape.Rows; r++)

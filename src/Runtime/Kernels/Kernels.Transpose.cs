@@ -11,9 +11,10 @@ public static partial class Kernels
     // Per-thread scratch for the transposed operands of a product, each grown once to the largest size asked for.
     [ThreadStatic] private static float[]? t_transposedInput, t_transposedOutput;
 
-    // Per-thread scratch for the lists of the inputs a product does not skip (see BatchProductOf and WeightGradientPart).
+    // Per-thread scratch for the lists of the inputs a product does not skip: input features (BatchProductOf), rows of
+    // a strip (WeightGradientPart) or whole vectors of a row (ForwardTiles).
     [ThreadStatic] private static InputOffsets[]? t_activeInputs;
-    [ThreadStatic] private static int[]? t_activeRows;
+    [ThreadStatic] private static int[]? t_listedIndices;
 
     private static ref T Scratch<T>(ref T[]? scratch, int length)
     {
