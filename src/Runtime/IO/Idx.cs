@@ -198,8 +198,9 @@ public static class Idx
             Vector256<float> scale = Vector256.Create(255f);
             for (; i + 16 <= pixels.Length; i += 16)
             {
-                (Vector256<ushort> low, Vector256<ushort> high) = Vector256.Widen(Vector256.Create(Vector128.LoadUnsafe(ref source, (nuint)i), Vector128<byte>.Zero));
-                (Vector256<uint> a, Vector256<uint> b) = Vector256.Widen(low);
+                // 16 bytes widen to 16 ushorts (the lower half of a 256-bit vector holds them all), then to 2 × 8 uints.
+                Vector256<ushort> words = Vector256.WidenLower(Vector128.LoadUnsafe(ref source, (nuint)i).ToVector256Unsafe());
+                (Vector256<uint> a, Vector256<uint> b) = Vector256.Widen(words);
                 (Vector256.ConvertToSingle(a.AsInt32()) / scale).StoreUnsafe(ref target, (nuint)i);
                 (Vector256.ConvertToSingle(b.AsInt32()) / scale).StoreUnsafe(ref target, (nuint)i + 8);
             }
