@@ -46,7 +46,7 @@ internal static class Latency
     private static float[] TestImages(int count)
     {
         const string relative = "data/mnist/t10k-images-idx3-ubyte";
-        if (Products.FindUp(relative) is string path)
+        if (BenchData.FindUp(relative) is string path)
         {
             var test = Idx.ReadImages(path);
             var images = new float[Math.Min(count, test.Count) * 784];

@@ -28,7 +28,7 @@ public class ModelBenchmarks
     public void Setup()
     {
         var rng = new Rng(1);
-        if (Products.MnistImages(64) is float[] mnist) mnist.CopyTo(_images);
+        if (BenchData.MnistImages(64) is float[] mnist) mnist.CopyTo(_images);
         else for (int i = 0; i < _images.Length; i++) _images[i] = rng.NextFloat();
         for (int i = 0; i < _labels.Length; i++) _labels[i] = rng.NextInt(10);
         _single.Eval();

@@ -1,8 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO;
-using ModelGen.IO;
 using System.Runtime.Intrinsics;
 
 namespace ModelGen.Bench;
@@ -46,9 +44,9 @@ internal static class Products
     private static void MnistBatch(double peak)
     {
         const int rows = 64, k = 784, n = 256;
-        if (MnistImages(rows) is not float[] x)
+        if (BenchData.MnistImages(rows) is not float[] x)
         {
-            Console.WriteLine($"(no {TrainImages} found: the products on an MNIST batch are skipped; the MNIST trainer downloads it)");
+            Console.WriteLine($"(no {BenchData.TrainImages} found: the products on an MNIST batch are skipped; the MNIST trainer downloads it)");
             return;
         }
         var rng = new Rng(3);
@@ -65,39 +63,6 @@ internal static class Products
             Report("dW, MNIST", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n));
             Report("dW, MNIST, skip", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n, skipZeroInputs: true));
         }
-    }
-
-    private const string TrainImages = "data/mnist/train-images-idx3-ubyte";
-
-    /// <summary>
-    /// <paramref name="count"/> MNIST training images picked at random (seed 3), scaled to [0, 1]; null without the data.
-    /// The file is looked for in data/mnist of the current folder or any folder above it or above this program, so the
-    /// BenchmarkDotNet processes (which run in a folder of their own) find it too.
-    /// </summary>
-    public static float[]? MnistImages(int count)
-    {
-        if (FindUp(TrainImages) is not string path) return null;
-        var images = Idx.ReadImages(path);
-        var rng = new Rng(3);
-        var picked = new int[count];
-        for (int i = 0; i < count; i++) picked[i] = rng.NextInt(images.Count);
-        var x = new float[count * images.PixelsPerImage];
-        Idx.GatherScaled(images.Pixels, images.PixelsPerImage, picked, x);
-        return x;
-    }
-
-    /// <summary>The first existing <paramref name="relative"/> path from the current folder or the program's, going up.</summary>
-    public static string? FindUp(string relative)
-    {
-        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
-            {
-                string candidate = Path.Combine(folder.FullName, relative);
-                if (File.Exists(candidate)) return candidate;
-            }
-        }
-        return null;
     }
 
     private static void Report(string name, int rows, int k, int n, int threads, double flops, double peak, Action call)

@@ -19,7 +19,7 @@ internal static class StepProfile
         const int B = 64;
         var rng = new Rng(1);
         float[] Random(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = rng.NextFloat() * 2 - 1; return a; }
-        float[] x = Products.MnistImages(B) ?? Random(B * 784), input = new float[B * 784], w1 = Random(256 * 784), b1 = Random(256), w2 = Random(256 * 256), b2 = Random(256);
+        float[] x = BenchData.MnistImages(B) ?? Random(B * 784), input = new float[B * 784], w1 = Random(256 * 784), b1 = Random(256), w2 = Random(256 * 256), b2 = Random(256);
         float[] wh = Random(10 * 256), bh = Random(10), h0 = Random(B * 256), h1 = Random(B * 256), h2 = Random(B * 256);
         float[] d0 = Random(B * 256), d1 = Random(B * 256), d2 = Random(B * 256), lnw = Random(256), lnb = Random(256);
         float[] dw1 = new float[256 * 784], dw2 = new float[256 * 256], dwh = new float[10 * 256], db = new float[256], dlnw = new float[256], dlnb = new float[256];

@@ -1,0 +1,42 @@
+using System;
+using System.IO;
+using ModelGen.IO;
+
+namespace ModelGen.Bench;
+
+/// <summary>The MNIST files the benchmarks use when they are there (the trainer downloads them into data/mnist).</summary>
+internal static class BenchData
+{
+    public const string TrainImages = "data/mnist/train-images-idx3-ubyte";
+
+    /// <summary>
+    /// <paramref name="count"/> MNIST training images picked at random (seed 3), scaled to [0, 1]; null without the data.
+    /// The file is looked for in data/mnist of the current folder or any folder above it or above this program, so the
+    /// BenchmarkDotNet processes (which run in a folder of their own) find it too.
+    /// </summary>
+    public static float[]? MnistImages(int count)
+    {
+        if (FindUp(TrainImages) is not string path) return null;
+        var images = Idx.ReadImages(path);
+        var rng = new Rng(3);
+        var picked = new int[count];
+        for (int i = 0; i < count; i++) picked[i] = rng.NextInt(images.Count);
+        var x = new float[count * images.PixelsPerImage];
+        Idx.GatherScaled(images.Pixels, images.PixelsPerImage, picked, x);
+        return x;
+    }
+
+    /// <summary>The first existing <paramref name="relative"/> path from the current folder or the program's, going up.</summary>
+    public static string? FindUp(string relative)
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+            {
+                string candidate = Path.Combine(folder.FullName, relative);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return null;
+    }
+}
