@@ -3,7 +3,8 @@ using BenchmarkDotNet.Attributes;
 namespace ModelGen.Bench;
 
 /// <summary>
-/// The kernels around the products at the workload's sizes: GELU and LayerNorm over a 64 × 256 activation, and one
+/// The kernels around the products at the workload's sizes: GELU (plain, and with gelu′ saved by the forward for the
+/// backward, as the generated code does) and LayerNorm over a 64 × 256 activation, and one
 /// AdamW step over the model's 336,138 parameters, on 1 and 2 kernel threads.
 /// </summary>
 [MemoryDiagnoser]
@@ -17,6 +18,7 @@ public class LayerKernelBenchmarks
 
     private float[] _x = null!, _y = null!, _dy = null!, _dx = null!, _weight = null!, _bias = null!, _dweight = null!, _dbias = null!;
     private float[] _mean = null!, _rstd = null!, _parameters = null!, _gradients = null!, _state = null!;
+    private double[] _derivative = null!;
     private readonly AdamW _adamW = new();
 
     [GlobalSetup]
@@ -26,10 +28,11 @@ public class LayerKernelBenchmarks
         float[] Random(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = rng.NextNormal(); return a; }
         _x = Random(Rows * Dim); _dy = Random(Rows * Dim); _weight = Random(Dim); _bias = Random(Dim);
         _y = new float[Rows * Dim]; _dx = new float[Rows * Dim]; _dweight = new float[Dim]; _dbias = new float[Dim];
-        _mean = new float[Rows]; _rstd = new float[Rows];
+        _mean = new float[Rows]; _rstd = new float[Rows]; _derivative = new double[Rows * Dim];
         _parameters = Random(Parameters); _gradients = Random(Parameters); _state = new float[2 * Parameters];
         KernelThreads.Count = Threads;
         Kernels.LayerNormForward(_y, _mean, _rstd, _x, _weight, _bias, Rows, Dim, 1e-5f);
+        Kernels.GeluForward(_y, _derivative, _x);
     }
 
     [GlobalCleanup]
@@ -40,6 +43,12 @@ public class LayerKernelBenchmarks
 
     [Benchmark(Description = "GELU backward, 64×256")]
     public void GeluBackward() => Kernels.GeluBackward(_dx, _dy, _x);
+
+    [Benchmark(Description = "GELU forward saving gelu′, 64×256")]
+    public void GeluForwardSaving() => Kernels.GeluForward(_y, _derivative, _x);
+
+    [Benchmark(Description = "GELU backward from saved gelu′, 64×256")]
+    public void GeluBackwardSaved() => Kernels.GeluBackward(_dx, _dy, _derivative);
 
     [Benchmark(Description = "LayerNorm forward, 64×256")]
     public void LayerNormForward() => Kernels.LayerNormForward(_y, _mean, _rstd, _x, _weight, _bias, Rows, Dim, 1e-5f);

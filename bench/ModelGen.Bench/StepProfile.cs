@@ -24,6 +24,7 @@ internal static class StepProfile
         float[] d0 = Random(B * 256), d1 = Random(B * 256), d2 = Random(B * 256), lnw = Random(256), lnb = Random(256);
         float[] dw1 = new float[256 * 784], dw2 = new float[256 * 256], dwh = new float[10 * 256], db = new float[256], dlnw = new float[256], dlnb = new float[256];
         float[] mean = new float[B], rstd = new float[B], logits = Random(B * 10), probs = new float[B * 10], dlogits = new float[B * 10];
+        double[] geluDerivative = new double[B * 256];
         int[] targets = new int[B];
         for (int i = 0; i < B; i++) targets[i] = i % 10;
         float[] parameters = Random(MnistClassifier.ParameterCount), gradients = Random(MnistClassifier.ParameterCount);
@@ -35,10 +36,10 @@ internal static class StepProfile
             ("input copy", () => x.AsSpan().CopyTo(input)),
             ("products", () => Kernels.LinearForward(h0, input, w1, b1, B, 784, 256, skipZeroInputs: true)),
             ("LayerNorm", () => Kernels.LayerNormForward(h1, mean, rstd, h0, lnw, lnb, B, 256, 1e-5f)),
-            ("GELU", () => Kernels.GeluForward(h2, h1)),
+            ("GELU", () => Kernels.GeluForward(h2, geluDerivative, h1)),
             ("products", () => Kernels.LinearForward(h0, h2, w2, b2, B, 256, 256)),
             ("LayerNorm", () => Kernels.LayerNormForward(h1, mean, rstd, h0, lnw, lnb, B, 256, 1e-5f)),
-            ("GELU", () => Kernels.GeluForward(h2, h1)),
+            ("GELU", () => Kernels.GeluForward(h2, geluDerivative, h1)),
             ("products", () => Kernels.LinearForward(h0, h2, w2, b2, B, 256, 256)),
             ("products", () => Kernels.LinearForward(logits, h0, wh, bh, B, 256, 10)),
             ("cross-entropy", () => Kernels.CrossEntropyForward(probs, logits, targets, B, 10)),
@@ -49,12 +50,12 @@ internal static class StepProfile
             ("products", () => Kernels.LinearBackwardWeight(dw2, d0, h2, B, 256, 256)),
             ("bias gradients", () => Kernels.LinearBackwardBias(db, d0, B, 256)),
             ("products", () => Kernels.LinearBackwardInput(d1, d0, w2, B, 256, 256)),
-            ("GELU", () => Kernels.GeluBackward(d2, d1, h1)),
+            ("GELU", () => Kernels.GeluBackward(d2, d1, geluDerivative)),
             ("LayerNorm", () => Kernels.LayerNormBackward(d0, dlnw, dlnb, d2, h0, mean, rstd, lnw, B, 256)),
             ("products", () => Kernels.LinearBackwardWeight(dw2, d0, h2, B, 256, 256)),
             ("bias gradients", () => Kernels.LinearBackwardBias(db, d0, B, 256)),
             ("products", () => Kernels.LinearBackwardInput(d1, d0, w2, B, 256, 256)),
-            ("GELU", () => Kernels.GeluBackward(d2, d1, h1)),
+            ("GELU", () => Kernels.GeluBackward(d2, d1, geluDerivative)),
             ("LayerNorm", () => Kernels.LayerNormBackward(d0, dlnw, dlnb, d2, h0, mean, rstd, lnw, B, 256)),
             ("products", () => Kernels.LinearBackwardWeight(dw1, d0, input, B, 784, 256, skipZeroInputs: true)),
             ("bias gradients", () => Kernels.LinearBackwardBias(db, d0, B, 256)),

@@ -22,6 +22,7 @@ internal enum GeneratedNameKind
     ParameterGradientView,
     ActivationBuffer,
     ActivationGradientBuffer,
+    DerivativeBuffer,
 }
 
 /// <summary>A name the generated code gives a member of the model class; <see cref="Layer"/> is the index of the layer property it belongs to, -1 for the model's own.</summary>
@@ -38,13 +39,13 @@ internal static class GeneratedNames
 {
     public static List<GeneratedName> Of(ModelSpec model)
     {
+        var layout = ModelEmitter.Lay(model);
+        var plan = layout.Plan;
         var names = new List<GeneratedName> { new(model.ClassName, GeneratedNameKind.ClassName, -1) };
-        foreach (var (name, kind) in ModelEmitter.FixedMembers(model.TokenInput))
+        foreach (var (name, kind) in ModelEmitter.FixedMembers(model.TokenInput, savesDerivatives: plan.Derivatives.Count > 0))
             names.Add(new GeneratedName(name, kind, -1));
         names.Add(new GeneratedName("rows", GeneratedNameKind.RowsParameter, -1));
 
-        var layout = ModelEmitter.Lay(model);
-        var plan = layout.Plan;
         var marks = layout.Marks;
         // What the plan holds before the first layer's mark is the float input's (and its scratch gradient).
         for (int i = 0; i < marks[0].Activations; i++)
@@ -66,6 +67,8 @@ internal static class GeneratedNames
                 names.Add(new GeneratedName(plan.Activations[i].Member, GeneratedNameKind.ActivationBuffer, layer));
             for (int i = from.Gradients; i < to.Gradients; i++)
                 names.Add(new GeneratedName(plan.ActivationGradients[i].Member, GeneratedNameKind.ActivationGradientBuffer, layer));
+            for (int i = from.Derivatives; i < to.Derivatives; i++)
+                names.Add(new GeneratedName(plan.Derivatives[i].Member, GeneratedNameKind.DerivativeBuffer, layer));
         }
         return names;
     }

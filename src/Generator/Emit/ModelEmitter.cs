@@ -24,7 +24,7 @@ internal static class ModelEmitter
     internal sealed record Layout(
         ModelPlan Plan,
         List<(PropertySpec Property, Lowered Lowered)> Layers,
-        List<(int Parameters, int Activations, int Gradients)> Marks,
+        List<(int Parameters, int Activations, int Gradients, int Derivatives)> Marks,
         Tensor Logits,
         BufferSlot Probs);
 
@@ -38,7 +38,7 @@ internal static class ModelEmitter
             : InputTensor(plan, model);
 
         var layers = new List<(PropertySpec Property, Lowered Lowered)>();
-        var marks = new List<(int Parameters, int Activations, int Gradients)> { Mark(plan) };
+        var marks = new List<(int Parameters, int Activations, int Gradients, int Derivatives)> { Mark(plan) };
         var x = input;
         foreach (var property in model.Properties)
         {
@@ -50,7 +50,8 @@ internal static class ModelEmitter
         var probs = plan.AddBuffer("probs", x.PerRow, ModelPlan.ShapeText(x.Shape));
         return new Layout(plan, layers, marks, x, probs);
 
-        static (int, int, int) Mark(ModelPlan plan) => (plan.Parameters.Count, plan.Activations.Count, plan.ActivationGradients.Count);
+        static (int, int, int, int) Mark(ModelPlan plan)
+            => (plan.Parameters.Count, plan.Activations.Count, plan.ActivationGradients.Count, plan.Derivatives.Count);
     }
 
     /// <summary>
@@ -58,15 +59,17 @@ internal static class ModelEmitter
     /// and module fields, which <see cref="Lay"/> names) and the input, token and softmax buffers. A layer property
     /// with one of these names is MG0014; keep this table in step with the writers below.
     /// </summary>
-    public static IEnumerable<(string Name, GeneratedNameKind Kind)> FixedMembers(bool tokenInput)
+    public static IEnumerable<(string Name, GeneratedNameKind Kind)> FixedMembers(bool tokenInput, bool savesDerivatives)
     {
         foreach (var name in new[] { "BatchSize", "InputSize", "OutputSize", "ClassCount", "TargetsPerRow", "ParameterCount",
                      "ActivationsPerRow", "ActivationGradientsPerRow", "OptimizerSlots" })
             yield return (name, GeneratedNameKind.Constant);
+        if (savesDerivatives) yield return ("DerivativesPerRow", GeneratedNameKind.Constant);
         foreach (var name in new[] { "s_parameterTable", "_parameters", "_gradients", "_optimizerState", "_activations",
                      "_activationGradients", "_targets", "_random", "_training", "_lossRows" })
             yield return (name, GeneratedNameKind.Field);
         if (tokenInput) yield return ("_tokens", GeneratedNameKind.Field);
+        if (savesDerivatives) yield return ("_derivatives", GeneratedNameKind.Field);
         foreach (var name in new[] { "IsTraining", "Parameters", "Gradients", "OptimizerState", "ParameterTable", "Random" })
             yield return (name, GeneratedNameKind.Property);
         foreach (var name in new[] { "ParameterAt", "Train", "Eval", "GetParameter", "ZeroGrad", "Forward", "Loss", "Backward",
@@ -98,7 +101,7 @@ internal static class ModelEmitter
         {
             WriteConstants(writer, model, plan, classes, targetsPerRow);
             WriteParameterTable(writer, plan);
-            WriteFields(writer, model, layers);
+            WriteFields(writer, model, plan, layers);
             WriteConstructor(writer, model, plan, layers);
             WriteViews(writer, model, plan);
             WriteProperties(writer, layers);
@@ -149,6 +152,12 @@ internal static class ModelEmitter
         w.WriteLine($"private const int ActivationsPerRow = {Literal.Grouped(plan.ActivationsPerRow)};");
         w.WriteLine($"private const int ActivationGradientsPerRow = {Literal.Grouped(plan.GradientsPerRow)};");
         w.WriteLine();
+        if (plan.Derivatives.Count > 0)
+        {
+            w.WriteLine("// Derivatives saved for backward (GELU's), in doubles per batch row.");
+            w.WriteLine($"private const int DerivativesPerRow = {Literal.Grouped(plan.DerivativesPerRow)};");
+            w.WriteLine();
+        }
         w.WriteLine("// State slots per parameter the model keeps for an optimizer (AdamW needs two: exp_avg, exp_avg_sq).");
         w.WriteLine("private const int OptimizerSlots = 2;");
         w.WriteLine();
@@ -171,7 +180,7 @@ internal static class ModelEmitter
         w.WriteLine();
     }
 
-    private static void WriteFields(IndentedTextWriter w, ModelSpec model, List<(PropertySpec Property, Lowered Lowered)> layers)
+    private static void WriteFields(IndentedTextWriter w, ModelSpec model, ModelPlan plan, List<(PropertySpec Property, Lowered Lowered)> layers)
     {
         w.WriteLine("// One allocation per arena, made once in the constructor; nothing allocates after that.");
         w.WriteLine("private readonly float[] _parameters = new float[ParameterCount];");
@@ -181,6 +190,7 @@ internal static class ModelEmitter
         w.WriteLine("private readonly float[] _activationGradients = new float[BatchSize * ActivationGradientsPerRow];");
         w.WriteLine("private readonly int[] _targets = new int[BatchSize * TargetsPerRow];");
         if (model.TokenInput) w.WriteLine("private readonly int[] _tokens = new int[BatchSize * InputSize];");
+        if (plan.Derivatives.Count > 0) w.WriteLine("private readonly double[] _derivatives = new double[BatchSize * DerivativesPerRow];");
         w.WriteLine();
         w.WriteLine("private global::ModelGen.Rng _random;");
         w.WriteLine("private bool _training = true;");
@@ -224,6 +234,11 @@ internal static class ModelEmitter
         w.WriteLine("// Gradients of the activations.");
         foreach (var b in plan.ActivationGradients)
             w.WriteLine($"private {Span} {b.Member} => new(_activationGradients, BatchSize * {Literal.Grouped(b.Offset)}, BatchSize * {Literal.Grouped(b.PerRow)}); // {b.ShapeText}");
+        w.WriteLine();
+        if (plan.Derivatives.Count == 0) return;
+        w.WriteLine("// Derivatives saved by the forward for the backward.");
+        foreach (var b in plan.Derivatives)
+            w.WriteLine($"private global::System.Span<double> {b.Member} => new(_derivatives, BatchSize * {Literal.Grouped(b.Offset)}, BatchSize * {Literal.Grouped(b.PerRow)}); // {b.ShapeText}");
         w.WriteLine();
     }
 

@@ -43,7 +43,8 @@ internal sealed record Tensor(string Value, int[] Shape, string? Grad, bool Need
 
 /// <summary>
 /// Everything the emitter lays out for one model: the parameter arena, the activation arena (values saved for
-/// backward), the activation-gradient arena, and the operations in forward order.
+/// backward), the activation-gradient arena, the derivative arena (doubles saved for backward, when a layer saves
+/// any), and the operations in forward order.
 /// </summary>
 internal sealed class ModelPlan
 {
@@ -53,11 +54,16 @@ internal sealed class ModelPlan
 
     public List<BufferSlot> ActivationGradients { get; } = new();
 
+    /// <summary>Values saved for backward in double precision (GELU's derivative), in their own arena.</summary>
+    public List<BufferSlot> Derivatives { get; } = new();
+
     public int ParameterCount { get; private set; }
 
     public int ActivationsPerRow { get; private set; }
 
     public int GradientsPerRow { get; private set; }
+
+    public int DerivativesPerRow { get; private set; }
 
     public ParameterSlot AddParameter(string torchName, int[] shape, string init)
     {
@@ -73,6 +79,15 @@ internal sealed class ModelPlan
         var slot = new BufferSlot(Identifier(member), perRow, shapeText, ActivationsPerRow);
         Activations.Add(slot);
         ActivationsPerRow += perRow;
+        return slot;
+    }
+
+    /// <summary>A saved per-row buffer of doubles (GELU's derivative): <paramref name="perRow"/> doubles per batch row.</summary>
+    public BufferSlot AddDerivative(string member, int perRow, string shapeText)
+    {
+        var slot = new BufferSlot(member, perRow, shapeText, DerivativesPerRow);
+        Derivatives.Add(slot);
+        DerivativesPerRow += perRow;
         return slot;
     }
 

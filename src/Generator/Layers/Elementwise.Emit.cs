@@ -6,29 +6,44 @@ namespace ModelGen.Generator.Layers;
 
 internal static partial class GeluLayer
 {
+    /// <summary>
+    /// When the input needs a gradient, the forward also saves gelu′(x) (in double, as the backward kernel evaluates
+    /// it) so the backward only multiplies by it: the same bits, without evaluating Φ a second time.
+    /// </summary>
     public static Lowered Lower(GeluSpec spec, ModelPlan plan, Tensor input)
     {
         var output = plan.AddTensor(spec.Name, input.Shape);
-        return new Lowered(new GeluOp(spec.Name, input, output), output, $"new global::ModelGen.Gelu(\"{spec.Name}\")");
+        var derivative = input.NeedsGrad
+            ? plan.AddDerivative(ModelPlan.Member(spec.Name) + "_derivative", input.PerRow, ModelPlan.ShapeText(input.Shape))
+            : null;
+        return new Lowered(new GeluOp(spec.Name, input, output, derivative), output, $"new global::ModelGen.Gelu(\"{spec.Name}\")");
     }
 
     /// <summary>Also used by MLP and FeedForward.</summary>
     public static Lowered Lower(ModelPlan plan, Tensor input, string name) => Lower(new GeluSpec(name), plan, input);
 
-    private sealed class GeluOp(string name, Tensor x, Tensor y) : Op
+    private sealed class GeluOp(string name, Tensor x, Tensor y, BufferSlot? derivative) : Op
     {
         public override void EmitForward(IndentedTextWriter writer)
         {
-            writer.WriteLine($"// {name}: GELU, {x.ShapeText}");
-            writer.WriteLine($"{Kernels}.GeluForward({y.ValueSlice}, {x.ValueSlice});");
+            if (derivative is null)
+            {
+                writer.WriteLine($"// {name}: GELU, {x.ShapeText}");
+                writer.WriteLine($"{Kernels}.GeluForward({y.ValueSlice}, {x.ValueSlice});");
+                return;
+            }
+            writer.WriteLine($"// {name}: GELU, {x.ShapeText}; saves gelu′(x) for the backward");
+            writer.WriteLine($"{Kernels}.GeluForward({y.ValueSlice}, {DerivativeSlice}, {x.ValueSlice});");
         }
 
         public override void EmitBackward(IndentedTextWriter writer)
         {
-            if (!x.NeedsGrad) return;
-            writer.WriteLine($"// {name}: GELU backward");
-            writer.WriteLine($"{Kernels}.GeluBackward({x.GradSlice}, {y.GradSlice}, {x.ValueSlice});");
+            if (derivative is null) return;
+            writer.WriteLine($"// {name}: GELU backward, dx = dy · gelu′(x)");
+            writer.WriteLine($"{Kernels}.GeluBackward({x.GradSlice}, {y.GradSlice}, {DerivativeSlice});");
         }
+
+        private string DerivativeSlice => $"{derivative!.Member}[..({x.Count})]";
     }
 }
 

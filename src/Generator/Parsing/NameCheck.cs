@@ -96,6 +96,7 @@ internal static class NameCheck
         GeneratedNameKind.ParameterGradientView => "parameter gradient view",
         GeneratedNameKind.ActivationBuffer => "activation buffer",
         GeneratedNameKind.ActivationGradientBuffer => "activation gradient buffer",
+        GeneratedNameKind.DerivativeBuffer => "saved derivative buffer",
         _ => "member",
     };
 

@@ -127,6 +127,7 @@ public static partial class Kernels
     private unsafe struct MapOperands
     {
         public float* Y, A, B;
+        public double* D;
         public int Length;
     }
 
@@ -167,6 +168,96 @@ public static partial class Kernels
         Map<TOp>(new Span<float>(p->Y + start, length), new ReadOnlySpan<float>(p->A + start, length), new ReadOnlySpan<float>(p->B + start, length));
     }
 
+    // y = TF(x) rounded once, and second = TF's second result in double, for the n values of x. The last vector
+    // overlaps the one before and recomputes its lanes from x, which gives the same values again: so y must not
+    // overlap x, whose values there must still be the inputs.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MapSaving<TF, TS, TVec>(ref float y, ref double second, ref float x, nuint n)
+        where TF : IDoubleFunctionPair where TS : ISimd<TVec> where TVec : struct
+    {
+        nuint width = (nuint)TS.Count, i = 0;
+        for (; i + width <= n; i += width)
+            TS.Store(TS.InDouble<TF>(TS.Load(ref x, i), ref second, i), ref y, i);
+        if (i < n)
+        {
+            nuint last = n - width;
+            TS.Store(TS.InDouble<TF>(TS.Load(ref x, last), ref second, last), ref y, last);
+        }
+    }
+
+    /// <summary><see cref="MapSaving{TF, TS, TVec}"/> split over the kernel threads.</summary>
+    private static unsafe void MapSavingInParallel<TF>(Span<float> y, Span<double> second, ReadOnlySpan<float> x) where TF : IDoubleFunctionPair
+    {
+        fixed (float* py = y, px = x)
+        fixed (double* pd = second)
+        {
+            var operands = new MapOperands { Y = py, A = px, D = pd, Length = x.Length };
+            KernelThreads.For(KernelThreads.ChunkCount(x.Length, MapChunk), &operands, &MapSavingChunks<TF>, minimumPerThread: 2);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MapSavingChunks<TF>(void* state, int begin, int end) where TF : IDoubleFunctionPair
+    {
+        var p = (MapOperands*)state;
+        (int start, int stop) = KernelThreads.ChunkValues(p->Length, MapChunk, begin, end);
+        ref float y = ref p->Y[start], x = ref p->A[start];
+        ref double second = ref p->D[start];
+        nuint n = (nuint)(stop - start);
+        switch (Widths.For(stop - start))
+        {
+            case VectorWidth.V512: MapSaving<TF, Simd512, Vector512<float>>(ref y, ref second, ref x, n); break;
+            case VectorWidth.V256: MapSaving<TF, Simd256, Vector256<float>>(ref y, ref second, ref x, n); break;
+            case VectorWidth.V128: MapSaving<TF, Simd128, Vector128<float>>(ref y, ref second, ref x, n); break;
+            default: MapSaving<TF, Simd1, float>(ref y, ref second, ref x, n); break;
+        }
+    }
+
+    // y = a × b over n values, each product taken in double and rounded once. y may be a itself.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyInDouble<TS, TVec>(ref float y, ref float a, ref double b, nuint n)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        nuint width = (nuint)TS.Count, i = 0;
+        for (; i + width <= n; i += width)
+            TS.Store(TS.MultiplyInDouble(TS.Load(ref a, i), ref b, i), ref y, i);
+        if (i < n)
+        {
+            nuint last = n - width;
+            TVec fresh = TS.LanesFrom((int)(i - last));
+            TVec result = TS.MultiplyInDouble(TS.Load(ref a, last), ref b, last);
+            TS.Store(TS.Select(fresh, result, TS.Load(ref y, last)), ref y, last);
+        }
+    }
+
+    /// <summary><see cref="MultiplyInDouble{TS, TVec}"/> split over the kernel threads.</summary>
+    private static unsafe void MultiplyInDoubleInParallel(Span<float> y, ReadOnlySpan<float> a, ReadOnlySpan<double> b)
+    {
+        fixed (float* py = y, pa = a)
+        fixed (double* pb = b)
+        {
+            var operands = new MapOperands { Y = py, A = pa, D = pb, Length = a.Length };
+            KernelThreads.For(KernelThreads.ChunkCount(a.Length, MapChunk), &operands, &MultiplyInDoubleChunks, minimumPerThread: 2);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MultiplyInDoubleChunks(void* state, int begin, int end)
+    {
+        var p = (MapOperands*)state;
+        (int start, int stop) = KernelThreads.ChunkValues(p->Length, MapChunk, begin, end);
+        ref float y = ref p->Y[start], a = ref p->A[start];
+        ref double b = ref p->D[start];
+        nuint n = (nuint)(stop - start);
+        switch (Widths.For(stop - start))
+        {
+            case VectorWidth.V512: MultiplyInDouble<Simd512, Vector512<float>>(ref y, ref a, ref b, n); break;
+            case VectorWidth.V256: MultiplyInDouble<Simd256, Vector256<float>>(ref y, ref a, ref b, n); break;
+            case VectorWidth.V128: MultiplyInDouble<Simd128, Vector128<float>>(ref y, ref a, ref b, n); break;
+            default: MultiplyInDouble<Simd1, float>(ref y, ref a, ref b, n); break;
+        }
+    }
+
     // ---- Argument checks: cheap, once per call, and each names the argument at fault. ----
 
     private static void CheckNonNegative(int value, [CallerArgumentExpression(nameof(value))] string? name = null)
@@ -175,6 +266,12 @@ public static partial class Kernels
     }
 
     private static void CheckLength(ReadOnlySpan<float> span, long needed, [CallerArgumentExpression(nameof(span))] string? name = null)
+    {
+        if (span.Length < needed)
+            throw new ArgumentException($"{name} has {span.Length} values but the shape needs {needed}.", name);
+    }
+
+    private static void CheckLength(ReadOnlySpan<double> span, long needed, [CallerArgumentExpression(nameof(span))] string? name = null)
     {
         if (span.Length < needed)
             throw new ArgumentException($"{name} has {span.Length} values but the shape needs {needed}.", name);

@@ -37,7 +37,39 @@ public static partial class Kernels
         MapInParallel<GeluBackwardOperator>(dx, dy[..x.Length], x);
     }
 
-    private readonly struct GeluOperator : IUnaryOperator, IDoubleFunction
+    /// <summary>
+    /// GELU forward that also saves gelu′(x) = Φ(x) + x·φ(x) for the backward, in double precision and unrounded:
+    /// <see cref="GeluBackward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{double})"/> then multiplies by it instead of
+    /// evaluating Φ again, with bit for bit the result of <see cref="GeluBackward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>.
+    /// <paramref name="y"/> is bit for bit that of <see cref="GeluForward(Span{float}, ReadOnlySpan{float})"/>.
+    /// </summary>
+    /// <param name="y">Output, at least <c>x.Length</c> values; it must not overlap <paramref name="x"/>.</param>
+    /// <param name="derivative">gelu′(x), written: at least <c>x.Length</c> doubles.</param>
+    /// <param name="x">Input.</param>
+    public static void GeluForward(Span<float> y, Span<double> derivative, ReadOnlySpan<float> x)
+    {
+        CheckLength(y, x.Length);
+        CheckLength(derivative, x.Length);
+        if (y[..x.Length].Overlaps(x)) throw new ArgumentException("y must not overlap x when the derivative is saved.", nameof(y));
+        MapSavingInParallel<GeluOperator>(y, derivative, x);
+    }
+
+    /// <summary>
+    /// GELU backward from the derivative the forward saved: dx = dy · gelu′(x), the product taken in double and rounded
+    /// once, so the result is bit for bit that of <see cref="GeluBackward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>.
+    /// Overwrites <paramref name="dx"/> over <c>dy.Length</c> values.
+    /// </summary>
+    /// <param name="dx">Gradient of the input (overwritten), at least <c>dy.Length</c> values; may be <paramref name="dy"/> itself.</param>
+    /// <param name="dy">Gradient of the output.</param>
+    /// <param name="derivative">gelu′(x) as <see cref="GeluForward(Span{float}, Span{double}, ReadOnlySpan{float})"/> saved it, at least <c>dy.Length</c> doubles.</param>
+    public static void GeluBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<double> derivative)
+    {
+        CheckLength(dx, dy.Length);
+        CheckLength(derivative, dy.Length);
+        MultiplyInDoubleInParallel(dx, dy, derivative);
+    }
+
+    private readonly struct GeluOperator : IUnaryOperator, IDoubleFunction, IDoubleFunctionPair
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TVec Invoke<TS, TVec>(TVec x) where TS : ISimd<TVec> where TVec : struct
@@ -47,6 +79,21 @@ public static partial class Kernels
         public static TVecD Evaluate<TD, TVecD>(TVecD x) where TD : ISimdD<TVecD> where TVecD : struct
         {
             TVecD tail = NormalTail<TD, TVecD>(x, out _, out TVecD clamped); // Φ(−|x|)
+            return Value<TD, TVecD>(x, tail, clamped);
+        }
+
+        /// <summary>gelu(x), and gelu′(x) as <see cref="GeluBackwardOperator"/> computes it, from one evaluation of Φ.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVecD Evaluate<TD, TVecD>(TVecD x, out TVecD derivative) where TD : ISimdD<TVecD> where TVecD : struct
+        {
+            TVecD tail = NormalTail<TD, TVecD>(x, out TVecD gauss, out TVecD clamped);
+            derivative = Derivative<TD, TVecD>(x, tail, gauss, clamped);
+            return Value<TD, TVecD>(x, tail, clamped);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TVecD Value<TD, TVecD>(TVecD x, TVecD tail, TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
+        {
             TVecD negative = TD.Multiply(clamped, tail);
             TVecD positive = TD.Multiply(x, TD.Subtract(TD.Create(1), tail));
             return TD.Select(TD.LessThan(x, TD.Create(0)), negative, positive);
@@ -63,10 +110,17 @@ public static partial class Kernels
         public static TVecD Evaluate<TD, TVecD>(TVecD dy, TVecD x) where TD : ISimdD<TVecD> where TVecD : struct
         {
             TVecD tail = NormalTail<TD, TVecD>(x, out TVecD gauss, out TVecD clamped);
-            TVecD cdf = TD.Select(TD.LessThan(x, TD.Create(0)), tail, TD.Subtract(TD.Create(1), tail));
-            TVecD pdf = TD.Multiply(gauss, TD.Create(InvSqrt2Pi));
-            return TD.Multiply(dy, TD.MultiplyAdd(clamped, pdf, cdf));
+            return TD.Multiply(dy, Derivative<TD, TVecD>(x, tail, gauss, clamped));
         }
+    }
+
+    /// <summary>gelu′(x) = Φ(x) + x·φ(x), from <see cref="NormalTail"/>'s results.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVecD Derivative<TD, TVecD>(TVecD x, TVecD tail, TVecD gauss, TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
+    {
+        TVecD cdf = TD.Select(TD.LessThan(x, TD.Create(0)), tail, TD.Subtract(TD.Create(1), tail));
+        TVecD pdf = TD.Multiply(gauss, TD.Create(InvSqrt2Pi));
+        return TD.MultiplyAdd(clamped, pdf, cdf);
     }
 
     private const double InvSqrt2Pi = 0.398942280401432678;

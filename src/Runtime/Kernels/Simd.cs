@@ -70,6 +70,15 @@ internal interface ISimd<TVec> where TVec : struct
 
     /// <summary>Applies the two-argument <typeparamref name="TF"/> in double precision, rounding back once.</summary>
     static abstract TVec InDouble<TF>(TVec a, TVec b) where TF : IDoubleFunction2;
+
+    /// <summary>
+    /// Applies <typeparamref name="TF"/> in double precision, rounding its value back once, and stores its second
+    /// result unrounded: <see cref="Count"/> doubles at <paramref name="second"/>[<paramref name="index"/>].
+    /// </summary>
+    static abstract TVec InDouble<TF>(TVec x, ref double second, nuint index) where TF : IDoubleFunctionPair;
+
+    /// <summary>a × b in double precision, rounded once; b is <see cref="Count"/> doubles at <paramref name="b"/>[<paramref name="index"/>].</summary>
+    static abstract TVec MultiplyInDouble(TVec a, ref double b, nuint index);
 }
 
 /// <summary>The double-precision vector operations, for functions whose float result must be rounded only once.</summary>
@@ -103,6 +112,12 @@ internal interface IDoubleFunction
 internal interface IDoubleFunction2
 {
     static abstract TVecD Evaluate<TD, TVecD>(TVecD a, TVecD b) where TD : ISimdD<TVecD> where TVecD : struct;
+}
+
+/// <summary>A function evaluated in double precision that also gives a second result (a derivative, say), written once for every width.</summary>
+internal interface IDoubleFunctionPair
+{
+    static abstract TVecD Evaluate<TD, TVecD>(TVecD x, out TVecD second) where TD : ISimdD<TVecD> where TVecD : struct;
 }
 
 /// <summary>512-bit vectors (AVX-512).</summary>
@@ -142,6 +157,24 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
         (var aLo, var aHi) = Vector512.Widen(a);
         (var bLo, var bHi) = Vector512.Widen(b);
         return Vector512.Narrow(TF.Evaluate<SimdD512, Vector512<double>>(aLo, bLo), TF.Evaluate<SimdD512, Vector512<double>>(aHi, bHi));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> InDouble<TF>(Vector512<float> x, ref double second, nuint index) where TF : IDoubleFunctionPair
+    {
+        (var lo, var hi) = Vector512.Widen(x);
+        var valueLo = TF.Evaluate<SimdD512, Vector512<double>>(lo, out var secondLo);
+        var valueHi = TF.Evaluate<SimdD512, Vector512<double>>(hi, out var secondHi);
+        secondLo.StoreUnsafe(ref second, index);
+        secondHi.StoreUnsafe(ref second, index + (nuint)Vector512<double>.Count);
+        return Vector512.Narrow(valueLo, valueHi);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyInDouble(Vector512<float> a, ref double b, nuint index)
+    {
+        (var lo, var hi) = Vector512.Widen(a);
+        return Vector512.Narrow(lo * Vector512.LoadUnsafe(ref b, index), hi * Vector512.LoadUnsafe(ref b, index + (nuint)Vector512<double>.Count));
     }
 }
 
@@ -207,6 +240,24 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
         (var bLo, var bHi) = Vector256.Widen(b);
         return Vector256.Narrow(TF.Evaluate<SimdD256, Vector256<double>>(aLo, bLo), TF.Evaluate<SimdD256, Vector256<double>>(aHi, bHi));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> InDouble<TF>(Vector256<float> x, ref double second, nuint index) where TF : IDoubleFunctionPair
+    {
+        (var lo, var hi) = Vector256.Widen(x);
+        var valueLo = TF.Evaluate<SimdD256, Vector256<double>>(lo, out var secondLo);
+        var valueHi = TF.Evaluate<SimdD256, Vector256<double>>(hi, out var secondHi);
+        secondLo.StoreUnsafe(ref second, index);
+        secondHi.StoreUnsafe(ref second, index + (nuint)Vector256<double>.Count);
+        return Vector256.Narrow(valueLo, valueHi);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyInDouble(Vector256<float> a, ref double b, nuint index)
+    {
+        (var lo, var hi) = Vector256.Widen(a);
+        return Vector256.Narrow(lo * Vector256.LoadUnsafe(ref b, index), hi * Vector256.LoadUnsafe(ref b, index + (nuint)Vector256<double>.Count));
+    }
 }
 
 /// <summary>The double-precision companion of <see cref="Simd256"/>.</summary>
@@ -271,6 +322,24 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
         (var bLo, var bHi) = Vector128.Widen(b);
         return Vector128.Narrow(TF.Evaluate<SimdD128, Vector128<double>>(aLo, bLo), TF.Evaluate<SimdD128, Vector128<double>>(aHi, bHi));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> InDouble<TF>(Vector128<float> x, ref double second, nuint index) where TF : IDoubleFunctionPair
+    {
+        (var lo, var hi) = Vector128.Widen(x);
+        var valueLo = TF.Evaluate<SimdD128, Vector128<double>>(lo, out var secondLo);
+        var valueHi = TF.Evaluate<SimdD128, Vector128<double>>(hi, out var secondHi);
+        secondLo.StoreUnsafe(ref second, index);
+        secondHi.StoreUnsafe(ref second, index + (nuint)Vector128<double>.Count);
+        return Vector128.Narrow(valueLo, valueHi);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyInDouble(Vector128<float> a, ref double b, nuint index)
+    {
+        (var lo, var hi) = Vector128.Widen(a);
+        return Vector128.Narrow(lo * Vector128.LoadUnsafe(ref b, index), hi * Vector128.LoadUnsafe(ref b, index + (nuint)Vector128<double>.Count));
+    }
 }
 
 /// <summary>The double-precision companion of <see cref="Simd128"/>.</summary>
@@ -328,6 +397,15 @@ internal readonly struct Simd1 : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool IsZero(float a) => BitConverter.SingleToInt32Bits(a) == 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float InDouble<TF>(float x) where TF : IDoubleFunction => (float)TF.Evaluate<SimdD1, double>(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float InDouble<TF>(float a, float b) where TF : IDoubleFunction2 => (float)TF.Evaluate<SimdD1, double>(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float InDouble<TF>(float x, ref double second, nuint index) where TF : IDoubleFunctionPair
+    {
+        double value = TF.Evaluate<SimdD1, double>(x, out Unsafe.Add(ref second, index));
+        return (float)value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyInDouble(float a, ref double b, nuint index) => (float)(a * Unsafe.Add(ref b, index));
 }
 
 /// <summary>One double lane: the companion of <see cref="Simd1"/>.</summary>

@@ -417,6 +417,19 @@ public sealed class DiagnosticTests
             "[ClassificationHead(8, 2)] public partial ClassificationHead Head { get; } [Flatten] public partial Flatten [|head_fc_weight|] { get; }",
             "'head_fc_weight' would name both this property and a parameter view of layer 'Head'"
         },
+        // A GELU whose input needs a gradient saves its derivative: the arena, its size and the buffer are taken too.
+        {
+            "[Linear(8, 4)] public partial Linear Fc { get; } [Gelu] public partial Gelu Act { get; } [Flatten] public partial Flatten [|act_derivative|] { get; }",
+            "'act_derivative' would name both this property and a saved derivative buffer of layer 'Act'"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear Fc { get; } [Gelu] public partial Gelu Act { get; } [Flatten] public partial Flatten [|DerivativesPerRow|] { get; }",
+            "'DerivativesPerRow' would name both this property and a generated constant"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear Fc { get; } [Gelu] public partial Gelu Act { get; } [Flatten] public partial Flatten [|_derivatives|] { get; }",
+            "'_derivatives' would name both this property and a generated field"
+        },
     };
 
     [Theory]

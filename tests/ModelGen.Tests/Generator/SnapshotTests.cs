@@ -57,4 +57,19 @@ public sealed class SnapshotTests
             }.ToEquatableArray());
         Snapshot.Verify(ModelEmitter.Emit(model), "");
     }
+
+    [Fact]
+    public void EmitterGeluOnTheInputSavesNoDerivative()
+    {
+        // The model input needs no gradient, so its GELU has no backward and keeps no derivative arena.
+        var model = new ModelSpec("Demo", "Squash", "public", BatchSize: 3, TokenInput: false, InputSize: 4,
+            new[]
+            {
+                new PropertySpec("Act", "public", new GeluSpec("act")),
+                new PropertySpec("Head", "public", new ClassificationHeadSpec("head", 4, 2)),
+            }.ToEquatableArray());
+        string source = ModelEmitter.Emit(model);
+        Assert.DoesNotContain("_derivatives", source);
+        Snapshot.Verify(source, "");
+    }
 }

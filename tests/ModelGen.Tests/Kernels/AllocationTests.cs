@@ -12,6 +12,7 @@ public sealed class AllocationTests
         float[] x = Reference.Normal(rows * k, 1), w = Reference.Normal(n * k, 2), b = Reference.Normal(n, 3);
         float[] y = new float[rows * n], dy = Reference.Normal(rows * n, 4), dx = new float[rows * k], dw = new float[n * k], db = new float[n];
         float[] act = Reference.Normal(rows * dim, 5), act2 = new float[rows * dim], mask = new float[rows * dim];
+        double[] derivative = new double[rows * dim];
         float[] nw = Reference.Normal(dim, 6), nb = Reference.Normal(dim, 7), mean = new float[rows], rstd = new float[rows];
         float[] logits = Reference.Normal(rows * classes, 8), probs = new float[rows * classes];
         int[] targets = new int[rows], ids = new int[rows];
@@ -30,6 +31,8 @@ public sealed class AllocationTests
             ModelGen.Kernels.LinearBackwardBias(db, dy, rows, n);
             ModelGen.Kernels.GeluForward(act2, act);
             ModelGen.Kernels.GeluBackward(act2, act, act);
+            ModelGen.Kernels.GeluForward(act2, derivative, act);
+            ModelGen.Kernels.GeluBackward(act2, act, derivative);
             ModelGen.Kernels.LayerNormForward(act2, mean, rstd, act, nw, nb, rows, dim, 1e-5f);
             ModelGen.Kernels.LayerNormBackward(act2, dw.AsSpan(0, dim), db.AsSpan(0, dim), act, act, mean, rstd, nw, rows, dim);
             ModelGen.Kernels.RMSNormForward(act2, rstd, act, nw, rows, dim, 1e-6f);

@@ -163,6 +163,51 @@ public sealed class GeluTests
         Assert.Equal("dy", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.GeluBackward(new float[3], new float[2], new float[3])).ParamName);
     }
 
+    // The forward that saves gelu′ and the backward that reads it give the bits of the plain forward and backward,
+    // special values included, at every width, every length (chunked over threads beyond 2048) and with dx = dy.
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void SavedDerivativeGivesTheBitsOfThePlainKernels(int width) => Reference.AtWidth(width, () =>
+    {
+        float[] special = [0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.MaxValue, -float.MaxValue,
+            float.Epsilon, -float.Epsilon, 1e-30f, -1e-30f, 16f, -16f, 37f, -37f, 38f, -38f, 1e30f, -1e30f];
+        foreach (int n in Reference.Lengths().Concat([special.Length, 2047, 2048, 2049, 5000]))
+        {
+            float[] x = n == special.Length ? special : Inputs(n, (ulong)n + 5);
+            float[] dy = Reference.Normal(n, (ulong)n + 6, 3f);
+            var y = new float[n];
+            var derivative = new double[n];
+            var expectedY = new float[n];
+            ModelGen.Kernels.GeluForward(y, derivative, x);
+            ModelGen.Kernels.GeluForward(expectedY, x);
+            Assert.Equal(Bits(expectedY), Bits(y));
+
+            var dx = new float[n];
+            var expectedDx = new float[n];
+            ModelGen.Kernels.GeluBackward(dx, dy, derivative);
+            ModelGen.Kernels.GeluBackward(expectedDx, dy, x);
+            Assert.Equal(Bits(expectedDx), Bits(dx));
+
+            float[] inPlace = (float[])dy.Clone();
+            ModelGen.Kernels.GeluBackward(inPlace, inPlace, derivative);
+            Assert.Equal(Bits(expectedDx), Bits(inPlace));
+        }
+    });
+
+    private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
+
+    [Fact]
+    public void SavedDerivativeArgumentsAreChecked()
+    {
+        Assert.Equal("derivative", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.GeluForward(new float[3], new double[2], new float[3])).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.GeluForward(new float[2], new double[3], new float[3])).ParamName);
+        Assert.Equal("derivative", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.GeluBackward(new float[3], new float[3], new double[2])).ParamName);
+        Assert.Equal("dx", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.GeluBackward(new float[2], new float[3], new double[3])).ParamName);
+        var shared = new float[8];
+        var e = Assert.Throws<ArgumentException>(() => ModelGen.Kernels.GeluForward(shared, new double[8], shared));
+        Assert.Equal("y", e.ParamName);
+        Assert.Contains("must not overlap x", e.Message);
+    }
+
     [Fact]
     public void EveryWidthGivesTheSameBits()
     {

@@ -124,6 +124,14 @@ public sealed class ThreadingTests
                 ModelGen.Kernels.GeluBackward(result.AsSpan(rows * dim), dy, x);
                 return result;
             });
+            SameOnEveryThreadCount($"GELU saving gelu′ {rows}×{dim}", () =>
+            {
+                var result = new float[2 * rows * dim];
+                var derivative = new double[rows * dim];
+                ModelGen.Kernels.GeluForward(result.AsSpan(0, rows * dim), derivative, x);
+                ModelGen.Kernels.GeluBackward(result.AsSpan(rows * dim), dy, derivative);
+                return result;
+            });
         }
         foreach (int n in new[] { 335_114, 4096 * 9 + 5, 17, 0 })
         {

@@ -29,6 +29,9 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     private const int ActivationsPerRow = 164;
     private const int ActivationGradientsPerRow = 133;
 
+    // Derivatives saved for backward (GELU's), in doubles per batch row.
+    private const int DerivativesPerRow = 40;
+
     // State slots per parameter the model keeps for an optimizer (AdamW needs two: exp_avg, exp_avg_sq).
     private const int OptimizerSlots = 2;
 
@@ -59,6 +62,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     private readonly float[] _activations = new float[BatchSize * ActivationsPerRow];
     private readonly float[] _activationGradients = new float[BatchSize * ActivationGradientsPerRow];
     private readonly int[] _targets = new int[BatchSize * TargetsPerRow];
+    private readonly double[] _derivatives = new double[BatchSize * DerivativesPerRow];
 
     private global::ModelGen.Rng _random;
     private bool _training = true;
@@ -181,6 +185,10 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     private global::System.Span<float> d_drop => new(_activationGradients, BatchSize * 116, BatchSize * 8); // (B, 8)
     private global::System.Span<float> d_out_layers_0 => new(_activationGradients, BatchSize * 124, BatchSize * 6); // (B, 6)
     private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 130, BatchSize * 3); // (B, 3)
+
+    // Derivatives saved by the forward for the backward.
+    private global::System.Span<double> ffn_fn_1_net_1_derivative => new(_derivatives, BatchSize * 0, BatchSize * 32); // (B, 32)
+    private global::System.Span<double> mixer_fn_1_derivative => new(_derivatives, BatchSize * 32, BatchSize * 8); // (B, 8)
 
     public partial global::ModelGen.LayerNorm InputNorm { get => _inputNormModule; }
     public partial global::ModelGen.Linear Proj { get => _projModule; }
@@ -328,8 +336,8 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         // ffn.fn.1: FeedForward(8, d_ff = 32)
         // ffn.fn.1.net.0: Linear(8 → 32), (rows, 8) → (rows, 32)
         global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_0, ffn_fn_0, ffn_fn_1_net_0_weight, ffn_fn_1_net_0_bias, rows, 8, 32);
-        // ffn.fn.1.net.1: GELU, (rows, 32)
-        global::ModelGen.Kernels.GeluForward(ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_0[..(rows * 32)]);
+        // ffn.fn.1.net.1: GELU, (rows, 32); saves gelu′(x) for the backward
+        global::ModelGen.Kernels.GeluForward(ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_1_derivative[..(rows * 32)], ffn_fn_1_net_0[..(rows * 32)]);
         // ffn.fn.1.net.2: Linear(32 → 8), (rows, 32) → (rows, 8)
         global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_2, ffn_fn_1_net_1, ffn_fn_1_net_2_weight, ffn_fn_1_net_2_bias, rows, 32, 8);
         global::System.Numerics.Tensors.TensorPrimitives.Add(proj[..(rows * 8)], ffn_fn_1_net_2[..(rows * 8)], ffn[..(rows * 8)]);
@@ -337,8 +345,8 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         // mixer: Residual, x + fn(x), (rows, 8)
         // mixer.fn.0: Linear(8 → 8), (rows, 8) → (rows, 8)
         global::ModelGen.Kernels.LinearForward(mixer_fn_0, ffn, mixer_fn_0_weight, default, rows, 8, 8);
-        // mixer.fn.1: GELU, (rows, 8)
-        global::ModelGen.Kernels.GeluForward(mixer_fn_1[..(rows * 8)], mixer_fn_0[..(rows * 8)]);
+        // mixer.fn.1: GELU, (rows, 8); saves gelu′(x) for the backward
+        global::ModelGen.Kernels.GeluForward(mixer_fn_1[..(rows * 8)], mixer_fn_1_derivative[..(rows * 8)], mixer_fn_0[..(rows * 8)]);
         global::System.Numerics.Tensors.TensorPrimitives.Add(ffn[..(rows * 8)], mixer_fn_1[..(rows * 8)], mixer[..(rows * 8)]);
 
         // drop: Dropout(p = 0.5), (rows, 8); the identity in eval mode
@@ -383,8 +391,8 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.DropoutBackward(d_mixer_fn_1[..(rows * 8)], d_drop[..(rows * 8)], drop_mask[..(rows * 8)]);
 
         // mixer: Residual backward; fn's backward first writes d_ffn_fn_1_net_2, then the skip path adds d_mixer_fn_1
-        // mixer.fn.1: GELU backward
-        global::ModelGen.Kernels.GeluBackward(d_mixer_fn_0[..(rows * 8)], d_mixer_fn_1[..(rows * 8)], mixer_fn_0[..(rows * 8)]);
+        // mixer.fn.1: GELU backward, dx = dy · gelu′(x)
+        global::ModelGen.Kernels.GeluBackward(d_mixer_fn_0[..(rows * 8)], d_mixer_fn_1[..(rows * 8)], mixer_fn_1_derivative[..(rows * 8)]);
         // mixer.fn.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_mixer_fn_0_weight, d_mixer_fn_0, ffn, rows, 8, 8);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_1_net_2, d_mixer_fn_0, mixer_fn_0_weight, rows, 8, 8);
@@ -396,8 +404,8 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_2_weight, d_ffn_fn_1_net_2, ffn_fn_1_net_1, rows, 32, 8);
         global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_2_bias, d_ffn_fn_1_net_2, rows, 8);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_1_net_1, d_ffn_fn_1_net_2, ffn_fn_1_net_2_weight, rows, 32, 8);
-        // ffn.fn.1.net.1: GELU backward
-        global::ModelGen.Kernels.GeluBackward(d_ffn_fn_1_net_0[..(rows * 32)], d_ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_0[..(rows * 32)]);
+        // ffn.fn.1.net.1: GELU backward, dx = dy · gelu′(x)
+        global::ModelGen.Kernels.GeluBackward(d_ffn_fn_1_net_0[..(rows * 32)], d_ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_1_derivative[..(rows * 32)]);
         // ffn.fn.1.net.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_0_weight, d_ffn_fn_1_net_0, ffn_fn_0, rows, 8, 32);
         global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_0_bias, d_ffn_fn_1_net_0, rows, 32);

@@ -29,6 +29,9 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
     private const int ActivationsPerRow = 2_600;
     private const int ActivationGradientsPerRow = 1_802;
 
+    // Derivatives saved for backward (GELU's), in doubles per batch row.
+    private const int DerivativesPerRow = 512;
+
     // State slots per parameter the model keeps for an optimizer (AdamW needs two: exp_avg, exp_avg_sq).
     private const int OptimizerSlots = 2;
 
@@ -56,6 +59,7 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
     private readonly float[] _activations = new float[BatchSize * ActivationsPerRow];
     private readonly float[] _activationGradients = new float[BatchSize * ActivationGradientsPerRow];
     private readonly int[] _targets = new int[BatchSize * TargetsPerRow];
+    private readonly double[] _derivatives = new double[BatchSize * DerivativesPerRow];
 
     private global::ModelGen.Rng _random;
     private bool _training = true;
@@ -147,6 +151,10 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
     private global::System.Span<float> d_body_layers_5 => new(_activationGradients, BatchSize * 1_280, BatchSize * 256); // (B, 256)
     private global::System.Span<float> d_body_layers_6 => new(_activationGradients, BatchSize * 1_536, BatchSize * 256); // (B, 256)
     private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 1_792, BatchSize * 10); // (B, 10)
+
+    // Derivatives saved by the forward for the backward.
+    private global::System.Span<double> body_layers_2_derivative => new(_derivatives, BatchSize * 0, BatchSize * 256); // (B, 256)
+    private global::System.Span<double> body_layers_5_derivative => new(_derivatives, BatchSize * 256, BatchSize * 256); // (B, 256)
 
     public partial global::ModelGen.Mlp Body { get => _bodyModule; }
     public partial global::ModelGen.ClassificationHead Head { get => _headModule; }
@@ -282,14 +290,14 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearForward(body_layers_0, model_input, body_layers_0_weight, body_layers_0_bias, rows, 784, 256, skipZeroInputs: true);
         // body.layers.1: LayerNorm(256, eps = 1e-5), (rows, 256)
         global::ModelGen.Kernels.LayerNormForward(body_layers_1, body_layers_1_mean, body_layers_1_rstd, body_layers_0, body_layers_1_weight, body_layers_1_bias, rows, 256, 1e-5f);
-        // body.layers.2: GELU, (rows, 256)
-        global::ModelGen.Kernels.GeluForward(body_layers_2[..(rows * 256)], body_layers_1[..(rows * 256)]);
+        // body.layers.2: GELU, (rows, 256); saves gelu′(x) for the backward
+        global::ModelGen.Kernels.GeluForward(body_layers_2[..(rows * 256)], body_layers_2_derivative[..(rows * 256)], body_layers_1[..(rows * 256)]);
         // body.layers.3: Linear(256 → 256), (rows, 256) → (rows, 256)
         global::ModelGen.Kernels.LinearForward(body_layers_3, body_layers_2, body_layers_3_weight, body_layers_3_bias, rows, 256, 256);
         // body.layers.4: LayerNorm(256, eps = 1e-5), (rows, 256)
         global::ModelGen.Kernels.LayerNormForward(body_layers_4, body_layers_4_mean, body_layers_4_rstd, body_layers_3, body_layers_4_weight, body_layers_4_bias, rows, 256, 1e-5f);
-        // body.layers.5: GELU, (rows, 256)
-        global::ModelGen.Kernels.GeluForward(body_layers_5[..(rows * 256)], body_layers_4[..(rows * 256)]);
+        // body.layers.5: GELU, (rows, 256); saves gelu′(x) for the backward
+        global::ModelGen.Kernels.GeluForward(body_layers_5[..(rows * 256)], body_layers_5_derivative[..(rows * 256)], body_layers_4[..(rows * 256)]);
         // body.layers.6: Linear(256 → 256), (rows, 256) → (rows, 256)
         global::ModelGen.Kernels.LinearForward(body_layers_6, body_layers_5, body_layers_6_weight, body_layers_6_bias, rows, 256, 256);
 
@@ -315,16 +323,16 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_6_weight, d_body_layers_6, body_layers_5, rows, 256, 256);
         global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_6_bias, d_body_layers_6, rows, 256);
         global::ModelGen.Kernels.LinearBackwardInput(d_body_layers_5, d_body_layers_6, body_layers_6_weight, rows, 256, 256);
-        // body.layers.5: GELU backward
-        global::ModelGen.Kernels.GeluBackward(d_body_layers_4[..(rows * 256)], d_body_layers_5[..(rows * 256)], body_layers_4[..(rows * 256)]);
+        // body.layers.5: GELU backward, dx = dy · gelu′(x)
+        global::ModelGen.Kernels.GeluBackward(d_body_layers_4[..(rows * 256)], d_body_layers_5[..(rows * 256)], body_layers_5_derivative[..(rows * 256)]);
         // body.layers.4: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_body_layers_3, d_body_layers_4_weight, d_body_layers_4_bias, d_body_layers_4, body_layers_3, body_layers_4_mean, body_layers_4_rstd, body_layers_4_weight, rows, 256);
         // body.layers.3: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_3_weight, d_body_layers_3, body_layers_2, rows, 256, 256);
         global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_3_bias, d_body_layers_3, rows, 256);
         global::ModelGen.Kernels.LinearBackwardInput(d_body_layers_2, d_body_layers_3, body_layers_3_weight, rows, 256, 256);
-        // body.layers.2: GELU backward
-        global::ModelGen.Kernels.GeluBackward(d_body_layers_1[..(rows * 256)], d_body_layers_2[..(rows * 256)], body_layers_1[..(rows * 256)]);
+        // body.layers.2: GELU backward, dx = dy · gelu′(x)
+        global::ModelGen.Kernels.GeluBackward(d_body_layers_1[..(rows * 256)], d_body_layers_2[..(rows * 256)], body_layers_2_derivative[..(rows * 256)]);
         // body.layers.1: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_body_layers_0, d_body_layers_1_weight, d_body_layers_1_bias, d_body_layers_1, body_layers_0, body_layers_1_mean, body_layers_1_rstd, body_layers_1_weight, rows, 256);
         // body.layers.0: Linear backward

@@ -29,6 +29,9 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     private const int ActivationsPerRow = 164;
     private const int ActivationGradientsPerRow = 125;
 
+    // Derivatives saved for backward (GELU's), in doubles per batch row.
+    private const int DerivativesPerRow = 23;
+
     // State slots per parameter the model keeps for an optimizer (AdamW needs two: exp_avg, exp_avg_sq).
     private const int OptimizerSlots = 2;
 
@@ -56,6 +59,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     private readonly float[] _activationGradients = new float[BatchSize * ActivationGradientsPerRow];
     private readonly int[] _targets = new int[BatchSize * TargetsPerRow];
     private readonly int[] _tokens = new int[BatchSize * InputSize];
+    private readonly double[] _derivatives = new double[BatchSize * DerivativesPerRow];
 
     private global::ModelGen.Rng _random;
     private bool _training = true;
@@ -155,6 +159,10 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     private global::System.Span<float> d_block_fn_1_net_2 => new(_activationGradients, BatchSize * 88, BatchSize * 15); // (B, 15)
     private global::System.Span<float> d_drop => new(_activationGradients, BatchSize * 103, BatchSize * 15); // (B, 15)
     private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 118, BatchSize * 7); // (B, 7)
+
+    // Derivatives saved by the forward for the backward.
+    private global::System.Span<double> act_derivative => new(_derivatives, BatchSize * 0, BatchSize * 15); // (B, 3, 5)
+    private global::System.Span<double> block_fn_1_net_1_derivative => new(_derivatives, BatchSize * 15, BatchSize * 8); // (B, 8)
 
     public partial global::ModelGen.Embedding TokenEmbedding { get => _tokenEmbeddingModule; }
     public partial global::ModelGen.Linear PerPosition { get => _perPositionModule; }
@@ -297,8 +305,8 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         // per_position: Linear(4 → 5), (rows, 3, 4) → (rows, 3, 5)
         global::ModelGen.Kernels.LinearForward(per_position, token_embedding, per_position_weight, per_position_bias, rows * 3, 4, 5);
 
-        // act: GELU, (rows, 3, 5)
-        global::ModelGen.Kernels.GeluForward(act[..(rows * 15)], per_position[..(rows * 15)]);
+        // act: GELU, (rows, 3, 5); saves gelu′(x) for the backward
+        global::ModelGen.Kernels.GeluForward(act[..(rows * 15)], act_derivative[..(rows * 15)], per_position[..(rows * 15)]);
 
         // flat: Flatten, (rows, 3, 5) → (rows, 15), a view of act: no copy
 
@@ -311,8 +319,8 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         // block.fn.1: FeedForward(15, d_ff = 8)
         // block.fn.1.net.0: Linear(15 → 8), (rows, 15) → (rows, 8)
         global::ModelGen.Kernels.LinearForward(block_fn_1_net_0, block_fn_0, block_fn_1_net_0_weight, block_fn_1_net_0_bias, rows, 15, 8);
-        // block.fn.1.net.1: GELU, (rows, 8)
-        global::ModelGen.Kernels.GeluForward(block_fn_1_net_1[..(rows * 8)], block_fn_1_net_0[..(rows * 8)]);
+        // block.fn.1.net.1: GELU, (rows, 8); saves gelu′(x) for the backward
+        global::ModelGen.Kernels.GeluForward(block_fn_1_net_1[..(rows * 8)], block_fn_1_net_1_derivative[..(rows * 8)], block_fn_1_net_0[..(rows * 8)]);
         // block.fn.1.net.2: Linear(8 → 15), (rows, 8) → (rows, 15)
         global::ModelGen.Kernels.LinearForward(block_fn_1_net_2, block_fn_1_net_1, block_fn_1_net_2_weight, block_fn_1_net_2_bias, rows, 8, 15);
         global::System.Numerics.Tensors.TensorPrimitives.Add(norm[..(rows * 15)], block_fn_1_net_2[..(rows * 15)], block[..(rows * 15)]);
@@ -354,8 +362,8 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_2_weight, d_block_fn_1_net_2, block_fn_1_net_1, rows, 8, 15);
         global::ModelGen.Kernels.LinearBackwardBias(d_block_fn_1_net_2_bias, d_block_fn_1_net_2, rows, 15);
         global::ModelGen.Kernels.LinearBackwardInput(d_block_fn_1_net_1, d_block_fn_1_net_2, block_fn_1_net_2_weight, rows, 8, 15);
-        // block.fn.1.net.1: GELU backward
-        global::ModelGen.Kernels.GeluBackward(d_block_fn_1_net_0[..(rows * 8)], d_block_fn_1_net_1[..(rows * 8)], block_fn_1_net_0[..(rows * 8)]);
+        // block.fn.1.net.1: GELU backward, dx = dy · gelu′(x)
+        global::ModelGen.Kernels.GeluBackward(d_block_fn_1_net_0[..(rows * 8)], d_block_fn_1_net_1[..(rows * 8)], block_fn_1_net_1_derivative[..(rows * 8)]);
         // block.fn.1.net.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_0_weight, d_block_fn_1_net_0, block_fn_0, rows, 15, 8);
         global::ModelGen.Kernels.LinearBackwardBias(d_block_fn_1_net_0_bias, d_block_fn_1_net_0, rows, 8);
@@ -369,8 +377,8 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
 
         // flat: Flatten backward, a view: nothing to do
 
-        // act: GELU backward
-        global::ModelGen.Kernels.GeluBackward(d_per_position[..(rows * 15)], d_act[..(rows * 15)], per_position[..(rows * 15)]);
+        // act: GELU backward, dx = dy · gelu′(x)
+        global::ModelGen.Kernels.GeluBackward(d_per_position[..(rows * 15)], d_act[..(rows * 15)], act_derivative[..(rows * 15)]);
 
         // per_position: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_per_position_weight, d_per_position, token_embedding, rows * 3, 4, 5);
