@@ -32,6 +32,9 @@ public static partial class Kernels
         public BatchShape Batch;
         public int PaddedRows;
 
+        /// <summary>With skipZeroInputs, for each input feature: 1 when some row holds a nonzero value in it, else 0.</summary>
+        public int* HasNonzero;
+
         /// <summary>With skipZeroInputs, where the inputs with a nonzero value are, in order: the first <see cref="ActiveCount"/> count.</summary>
         public InputOffsets* Active;
         public int ActiveCount;
@@ -108,17 +111,19 @@ public static partial class Kernels
         ref float xT = ref Scratch(ref t_transposedInput, k * paddedRows);
         ref float yT = ref Scratch(ref t_transposedOutput, n * paddedRows);
         ref InputOffsets active = ref Scratch(ref t_activeInputs, skipZeroInputs ? k : 0);
+        ref int hasNonzero = ref Scratch(ref t_listedIndices, skipZeroInputs ? k : 0);
         fixed (float* py = &y, px = &x, pw = &w, pBias = bias, pxT = &xT, pyT = &yT)
         fixed (InputOffsets* pActive = &active)
+        fixed (int* pHasNonzero = &hasNonzero)
         {
             var product = new BatchProduct
             {
                 Y = py, X = px, W = pw, Bias = pBias, XT = pxT, YT = pyT, Batch = shape, PaddedRows = paddedRows,
-                Active = pActive, SkipZeroInputs = skipZeroInputs,
+                HasNonzero = pHasNonzero, Active = pActive, SkipZeroInputs = skipZeroInputs,
             };
             KernelThreads.For((k + 15) / 16, &product, &TransposeInputPart<TS, TVec>, minimumPerThread: 4);
             int tileGroups = (n + BatchTileOutputs - 1) / BatchTileOutputs;
-            if (skipZeroInputs) product.ActiveCount = ListNonzero(pActive, k, paddedRows, shape.InnerStride);
+            if (skipZeroInputs) product.ActiveCount = ListNonzero(pHasNonzero, pActive, k, paddedRows, shape.InnerStride);
             if (skipZeroInputs && product.ActiveCount < k)
             {
                 KernelThreads.For(tileGroups, &product, &BatchTilesPart<TS, TVec, ListedInputs>, minimumPerThread: 2);
@@ -132,7 +137,7 @@ public static partial class Kernels
     }
 
     // xᵀ rows [16·begin, 16·end) from the same columns of x; the padding rows of the batch are zeroed. With
-    // SkipZeroInputs, Active[c] is then nonzero where row c of xᵀ holds a nonzero value.
+    // SkipZeroInputs, HasNonzero[c] then says whether row c of xᵀ holds a nonzero value.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void TransposeInputPart<TS, TVec>(void* state, int begin, int end)
         where TS : ISimd<TVec> where TVec : struct
@@ -150,17 +155,17 @@ public static partial class Kernels
             ref float row = ref p->XT[(nint)c * padded];
             TVec any = TS.Zero;
             for (nuint i = 0; i < (nuint)padded; i += (nuint)TS.Count) any = TS.Or(any, TS.Load(ref row, i));
-            p->Active[c] = new InputOffsets(TS.IsZero(any) ? 0 : 1, 0);
+            p->HasNonzero[c] = TS.IsZero(any) ? 0 : 1;
         }
     }
 
-    // Turns the flags in list[0 .. count) into the offsets of the inputs flagged, in order, in place; returns how many.
-    private static unsafe int ListNonzero(InputOffsets* list, int count, int paddedRows, int weightStride)
+    // Writes the offsets of the inputs flagged in hasNonzero[0 .. count) to list, in order; returns how many.
+    private static unsafe int ListNonzero(int* hasNonzero, InputOffsets* list, int count, int paddedRows, int weightStride)
     {
         int listed = 0;
         for (int c = 0; c < count; c++)
         {
-            if (list[c].Transposed != 0) list[listed++] = new InputOffsets((nint)c * paddedRows, (nint)c * weightStride);
+            if (hasNonzero[c] != 0) list[listed++] = new InputOffsets((nint)c * paddedRows, (nint)c * weightStride);
         }
         return listed;
     }

@@ -11,8 +11,9 @@ public static partial class Kernels
     // Per-thread scratch for the transposed operands of a product, each grown once to the largest size asked for.
     [ThreadStatic] private static float[]? t_transposedInput, t_transposedOutput;
 
-    // Per-thread scratch for the lists of the inputs a product does not skip: input features (BatchProductOf), rows of
-    // a strip (WeightGradientPart) or whole vectors of a row (ForwardTiles).
+    // Per-thread scratch for the lists of the inputs a product does not skip: input features (BatchProductOf, which
+    // also keeps its per-feature flags in t_listedIndices), rows of a strip (WeightGradientPart) or whole vectors of a
+    // row (ForwardTiles).
     [ThreadStatic] private static InputOffsets[]? t_activeInputs;
     [ThreadStatic] private static int[]? t_listedIndices;
 
