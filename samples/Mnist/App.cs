@@ -23,17 +23,10 @@ public static class App
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, bool liveProgress)
         => CommandLineApp.Run("mnist", () => CommandLine.Parse(args), command => command switch
         {
-            HelpCommand help => Help(help, output),
             TrainCommand train => Train(train.Options, output, error, liveProgress),
             EvalCommand eval => Eval(eval.Options, output),
             _ => throw new InvalidOperationException($"unhandled command {command}"),
         }, output, error);
-
-    private static int Help(HelpCommand help, TextWriter output)
-    {
-        output.Write(help.Text);
-        return ExitOk;
-    }
 
     private static int Train(TrainerOptions options, TextWriter output, TextWriter error, bool liveProgress)
     {

@@ -6,17 +6,11 @@ using static ModelGen.Samples.OptionParser;
 
 namespace ModelGen.Samples.Mnist;
 
-/// <summary>What the command line asks for.</summary>
-public abstract record Command;
-
 /// <summary><c>mnist train</c> (also what no command means).</summary>
 public sealed record TrainCommand(TrainerOptions Options) : Command;
 
 /// <summary><c>mnist eval</c>.</summary>
 public sealed record EvalCommand(EvalOptions Options) : Command;
-
-/// <summary><c>--help</c>: print <paramref name="Text"/> and exit 0.</summary>
-public sealed record HelpCommand(string Text) : Command;
 
 /// <summary>
 /// The command line of <c>mnist</c>, on the samples' shared <see cref="OptionParser"/> (NativeAOT-safe: no

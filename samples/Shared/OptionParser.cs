@@ -11,6 +11,12 @@ public sealed class UsageException(string message) : Exception(message);
 /// <summary>One option of a command: <c>--Name Value</c>, or a flag when <paramref name="Value"/> is null; <paramref name="Help"/> may span lines.</summary>
 public sealed record CommandOption(string Name, string? Value, string Help);
 
+/// <summary>What a trainer's command line asks for; each trainer adds a record per command.</summary>
+public abstract record Command;
+
+/// <summary><c>--help</c>: print <paramref name="Text"/> and exit 0.</summary>
+public sealed record HelpCommand(string Text) : Command;
+
 /// <summary>
 /// The pieces of the samples' hand-written command-line parsers (NativeAOT-safe: no reflection). Options are
 /// <c>--name value</c> or <c>--name=value</c>; an unknown name gets a "did you mean" hint, a repeated one is an error,

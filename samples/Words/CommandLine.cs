@@ -6,17 +6,11 @@ using static ModelGen.Samples.OptionParser;
 
 namespace ModelGen.Samples.Words;
 
-/// <summary>What the command line asks for.</summary>
-public abstract record Command;
-
 /// <summary><c>words train</c> (also what no command means).</summary>
 public sealed record TrainCommand(TrainerOptions Options) : Command;
 
 /// <summary><c>words sample</c>.</summary>
 public sealed record SampleCommand(SampleOptions Options) : Command;
-
-/// <summary><c>--help</c>: print <paramref name="Text"/> and exit 0.</summary>
-public sealed record HelpCommand(string Text) : Command;
 
 /// <summary>
 /// The command line of <c>words</c>, on the samples' shared <see cref="OptionParser"/> (NativeAOT-safe: no
