@@ -21,7 +21,7 @@ public static class App
 
     /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, bool liveProgress)
-        => CommandLineApp.Run("mnist", () => CommandLine.Parse(args), command => command switch
+        => CommandLineApp.Run(CommandLine.Program, () => CommandLine.Parse(args), command => command switch
         {
             TrainCommand train => Train(train.Options, output, error, liveProgress),
             EvalCommand eval => Eval(eval.Options, output),
@@ -34,13 +34,7 @@ public static class App
         foreach (string note in notes) output.WriteLine($"note: {note}");
         MnistData data = DataSource.Load(options.Dataset, options.DataDirectory, options.CacheDirectory, output);
         var result = new Trainer(options, data, output, liveProgress).Run();
-        if (result.Outcome == TrainOutcome.Diverged)
-        {
-            output.Flush();
-            error.WriteLine($"mnist: stopped: {result.Error}");
-            return ExitDiverged;
-        }
-        return ExitOk;
+        return CommandLineApp.ExitCodeOf(CommandLine.Program, result, output, error);
     }
 
     private static int Eval(EvalOptions options, TextWriter output)

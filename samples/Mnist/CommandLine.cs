@@ -18,7 +18,8 @@ public sealed record EvalCommand(EvalOptions Options) : Command;
 /// </summary>
 public static class CommandLine
 {
-    private const string Program = "mnist";
+    /// <summary>The program's name, as the help and the messages print it.</summary>
+    internal const string Program = "mnist";
 
     private static readonly CommandOption[] s_trainOptions =
     [

@@ -59,4 +59,16 @@ public static class CommandLineApp
             return ExitError;
         }
     }
+
+    /// <summary>
+    /// The exit code of a finished training run: <see cref="ExitDiverged"/> when it diverged, after reporting why on
+    /// <paramref name="error"/> as "<paramref name="name"/>: stopped: …"; else <see cref="ExitOk"/>.
+    /// </summary>
+    public static int ExitCodeOf(string name, RunResult result, TextWriter output, TextWriter error)
+    {
+        if (result.Outcome != TrainOutcome.Diverged) return ExitOk;
+        output.Flush();
+        error.WriteLine($"{name}: stopped: {result.Error}");
+        return ExitDiverged;
+    }
 }

@@ -22,7 +22,7 @@ public static class App
 
     /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, bool liveProgress)
-        => CommandLineApp.Run("words", () => CommandLine.Parse(args), command => command switch
+        => CommandLineApp.Run(CommandLine.Program, () => CommandLine.Parse(args), command => command switch
         {
             TrainCommand train => Train(train.Options, output, error, liveProgress),
             SampleCommand sample => Sample(sample.Options, output),
@@ -34,13 +34,7 @@ public static class App
         if (options.WordsPath == WordList.DefaultPath) WordList.EnsureDefault(output);
         WordList words = WordList.Load(options.WordsPath);
         var result = new Trainer(options, words, output, liveProgress).Run();
-        if (result.Outcome == TrainOutcome.Diverged)
-        {
-            output.Flush();
-            error.WriteLine($"words: stopped: {result.Error}");
-            return ExitDiverged;
-        }
-        return ExitOk;
+        return CommandLineApp.ExitCodeOf(CommandLine.Program, result, output, error);
     }
 
     private static int Sample(SampleOptions options, TextWriter output)

@@ -18,7 +18,8 @@ public sealed record SampleCommand(SampleOptions Options) : Command;
 /// </summary>
 public static class CommandLine
 {
-    private const string Program = "words";
+    /// <summary>The program's name, as the help and the messages print it.</summary>
+    internal const string Program = "words";
 
     private static readonly string s_dropoutDefault = WordModelShape.DropoutP.ToString(CultureInfo.InvariantCulture);
 
