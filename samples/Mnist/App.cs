@@ -7,19 +7,7 @@ namespace ModelGen.Samples.Mnist;
 /// <summary>The command-line application: parses, loads the data, runs the command, and maps outcomes to exit codes.</summary>
 public static class App
 {
-    /// <summary>Success.</summary>
-    public const int ExitOk = CommandLineApp.ExitOk;
-
-    /// <summary>A runtime error: missing data, an unreadable or mismatched file.</summary>
-    public const int ExitError = CommandLineApp.ExitError;
-
-    /// <summary>A bad command line.</summary>
-    public const int ExitUsage = CommandLineApp.ExitUsage;
-
-    /// <summary>The loss or the weights became NaN or infinite.</summary>
-    public const int ExitDiverged = CommandLineApp.ExitDiverged;
-
-    /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
+    /// <summary>Runs the command in <paramref name="args"/>; returns the exit code, one of <see cref="CommandLineApp"/>'s.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, bool liveProgress)
         => CommandLineApp.Run(CommandLine.Program, () => CommandLine.Parse(args), command => command switch
         {
@@ -43,7 +31,7 @@ public static class App
         DatasetKind kind = options.Dataset ?? DatasetOf(options.Weights);
         MnistData data = DataSource.Load(kind, options.DataDirectory, options.CacheDirectory, output).Take(0, options.Limit);
         Evaluator.Run(options.Weights, data, output);
-        return ExitOk;
+        return CommandLineApp.ExitOk;
     }
 
     // The data set a weights file names in its metadata, else MNIST.

@@ -8,19 +8,7 @@ namespace ModelGen.Samples.Words;
 /// <summary>The command-line application: parses, loads the words, runs the command, and maps outcomes to exit codes.</summary>
 public static class App
 {
-    /// <summary>Success.</summary>
-    public const int ExitOk = CommandLineApp.ExitOk;
-
-    /// <summary>A runtime error: missing data, an unreadable or mismatched file.</summary>
-    public const int ExitError = CommandLineApp.ExitError;
-
-    /// <summary>A bad command line.</summary>
-    public const int ExitUsage = CommandLineApp.ExitUsage;
-
-    /// <summary>The loss or the weights became NaN or infinite.</summary>
-    public const int ExitDiverged = CommandLineApp.ExitDiverged;
-
-    /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
+    /// <summary>Runs the command in <paramref name="args"/>; returns the exit code, one of <see cref="CommandLineApp"/>'s.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, bool liveProgress)
         => CommandLineApp.Run(CommandLine.Program, () => CommandLine.Parse(args), command => command switch
         {
@@ -47,6 +35,6 @@ public static class App
         output.WriteLine($"{samples.Count} words from {Path.GetFullPath(options.Weights)} at temperature {options.Temperature.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} " +
             $"(seed {options.Seed}{(words is null ? "" : "; * marks a word of the list, + one it holds for validation or test")}):");
         output.Write(Trainer.FormatSamples(samples, words));
-        return ExitOk;
+        return CommandLineApp.ExitOk;
     }
 }
