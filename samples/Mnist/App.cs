@@ -7,33 +7,14 @@ namespace ModelGen.Samples.Mnist;
 /// <summary>The command-line application: parses, loads the data, runs the command, and maps outcomes to exit codes.</summary>
 public static class App
 {
-    /// <summary>Success.</summary>
-    public const int ExitOk = CommandLineApp.ExitOk;
-
-    /// <summary>A runtime error: missing data, an unreadable or mismatched file.</summary>
-    public const int ExitError = CommandLineApp.ExitError;
-
-    /// <summary>A bad command line.</summary>
-    public const int ExitUsage = CommandLineApp.ExitUsage;
-
-    /// <summary>The loss or the weights became NaN or infinite.</summary>
-    public const int ExitDiverged = CommandLineApp.ExitDiverged;
-
-    /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
+    /// <summary>Runs the command in <paramref name="args"/>; returns the exit code, one of <see cref="CommandLineApp"/>'s.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, bool liveProgress)
-        => CommandLineApp.Run("mnist", () => CommandLine.Parse(args), command => command switch
+        => CommandLineApp.Run(CommandLine.Program, () => CommandLine.Parse(args), command => command switch
         {
-            HelpCommand help => Help(help, output),
             TrainCommand train => Train(train.Options, output, error, liveProgress),
             EvalCommand eval => Eval(eval.Options, output),
             _ => throw new InvalidOperationException($"unhandled command {command}"),
         }, output, error);
-
-    private static int Help(HelpCommand help, TextWriter output)
-    {
-        output.Write(help.Text);
-        return ExitOk;
-    }
 
     private static int Train(TrainerOptions options, TextWriter output, TextWriter error, bool liveProgress)
     {
@@ -41,13 +22,7 @@ public static class App
         foreach (string note in notes) output.WriteLine($"note: {note}");
         MnistData data = DataSource.Load(options.Dataset, options.DataDirectory, options.CacheDirectory, output);
         var result = new Trainer(options, data, output, liveProgress).Run();
-        if (result.Outcome == TrainOutcome.Diverged)
-        {
-            output.Flush();
-            error.WriteLine($"mnist: stopped: {result.Error}");
-            return ExitDiverged;
-        }
-        return ExitOk;
+        return CommandLineApp.ExitCodeOf(CommandLine.Program, result, output, error);
     }
 
     private static int Eval(EvalOptions options, TextWriter output)
@@ -56,7 +31,7 @@ public static class App
         DatasetKind kind = options.Dataset ?? DatasetOf(options.Weights);
         MnistData data = DataSource.Load(kind, options.DataDirectory, options.CacheDirectory, output).Take(0, options.Limit);
         Evaluator.Run(options.Weights, data, output);
-        return ExitOk;
+        return CommandLineApp.ExitOk;
     }
 
     // The data set a weights file names in its metadata, else MNIST.

@@ -6,17 +6,11 @@ using static ModelGen.Samples.OptionParser;
 
 namespace ModelGen.Samples.Mnist;
 
-/// <summary>What the command line asks for.</summary>
-public abstract record Command;
-
 /// <summary><c>mnist train</c> (also what no command means).</summary>
 public sealed record TrainCommand(TrainerOptions Options) : Command;
 
 /// <summary><c>mnist eval</c>.</summary>
 public sealed record EvalCommand(EvalOptions Options) : Command;
-
-/// <summary><c>--help</c>: print <paramref name="Text"/> and exit 0.</summary>
-public sealed record HelpCommand(string Text) : Command;
 
 /// <summary>
 /// The command line of <c>mnist</c>, on the samples' shared <see cref="OptionParser"/> (NativeAOT-safe: no
@@ -24,7 +18,8 @@ public sealed record HelpCommand(string Text) : Command;
 /// </summary>
 public static class CommandLine
 {
-    private const string Program = "mnist";
+    /// <summary>The program's name, as the help and the messages print it.</summary>
+    internal const string Program = "mnist";
 
     private static readonly CommandOption[] s_trainOptions =
     [
@@ -69,6 +64,9 @@ public static class CommandLine
     public static string EvalHelp { get; } = BuildCommandHelp(Program, "eval --weights FILE [options]",
         "Reports the test accuracy of saved weights and the confusion matrix (rows: true class, columns: predicted).", s_evalOptions, "");
 
+    // The default command comes first. Declared below the helps it holds: static initialisers run in textual order.
+    private static readonly CommandDefinition[] s_commands = [new("train", TrainHelp, ParseTrain), new("eval", EvalHelp, ParseEval)];
+
     private const string TrainFooter = """
 
         The default recipe (AdamW, lr 0.001 with cosine decay, batch 64, 5 epochs) reaches 98.5% test accuracy on
@@ -84,32 +82,7 @@ public static class CommandLine
         """;
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="UsageException"/> with a message naming the bad argument.</summary>
-    public static Command Parse(IReadOnlyList<string> args)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        int start = 0;
-        string command = "train";
-        if (args.Count > 0 && !args[0].StartsWith('-'))
-        {
-            command = args[0];
-            start = 1;
-        }
-        switch (command)
-        {
-            case "train": return ParseTrain(args, start);
-            case "eval": return ParseEval(args, start);
-            case "help":
-                if (args.Count > 2) throw new UsageException("'help' takes at most one command name.");
-                return new HelpCommand(args.Count == 1 ? MainHelp : args[1] switch
-                {
-                    "train" => TrainHelp,
-                    "eval" => EvalHelp,
-                    _ => throw new UsageException($"there is no command '{args[1]}'; the commands are train and eval."),
-                });
-            default:
-                throw new UsageException($"unknown command '{command}'; the commands are train (the default) and eval.");
-        }
-    }
+    public static Command Parse(IReadOnlyList<string> args) => ParseCommand(args, MainHelp, s_commands);
 
     private static Command ParseTrain(IReadOnlyList<string> args, int start)
     {

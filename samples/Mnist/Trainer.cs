@@ -16,39 +16,14 @@ namespace ModelGen.Samples.Mnist;
 /// <param name="Seconds">Wall time of the epoch, evaluation and saving included.</param>
 public sealed record EpochSummary(int Epoch, double MeanLoss, double TestAccuracy, int Correct, double ImagesPerSecond, double Seconds);
 
-/// <summary>How a run ended.</summary>
-public enum TrainOutcome
+/// <summary>What a run produced: the <see cref="RunResult"/> every trainer gives, with the epochs and their test accuracy.</summary>
+public sealed record TrainResult : RunResult
 {
-    /// <summary>All <see cref="TrainerOptions.Epochs"/> are done.</summary>
-    Completed,
-
-    /// <summary>Stopped after <see cref="TrainerOptions.StopAfter"/> epochs; resume from the checkpoint.</summary>
-    Stopped,
-
-    /// <summary>The loss (or the weights) became NaN or infinite; the checkpoint of the last finished epoch is kept.</summary>
-    Diverged,
-}
-
-/// <summary>What a run produced.</summary>
-public sealed record TrainResult
-{
-    /// <summary>How the run ended.</summary>
-    public required TrainOutcome Outcome { get; init; }
-
-    /// <summary>The run folder.</summary>
-    public required RunFolder Folder { get; init; }
-
-    /// <summary>The loss of every step of the run so far (a resumed run includes the earlier steps it found in loss.csv).</summary>
-    public required float[] Losses { get; init; }
-
     /// <summary>The epochs this invocation trained.</summary>
     public required IReadOnlyList<EpochSummary> Epochs { get; init; }
 
     /// <summary>Test accuracy after every finished epoch of the run, resumed epochs included.</summary>
     public required IReadOnlyList<double> TestAccuracy { get; init; }
-
-    /// <summary>Why the run stopped early (<see cref="TrainOutcome.Diverged"/>), else null.</summary>
-    public string? Error { get; init; }
 
     /// <summary>The test accuracy after the last finished epoch, or NaN when none finished.</summary>
     public double FinalAccuracy => TestAccuracy.Count > 0 ? TestAccuracy[^1] : double.NaN;

@@ -19,14 +19,14 @@ public static class CommandLineApp
     public const int ExitDiverged = 3;
 
     /// <summary>
-    /// Parses with <paramref name="parse"/> and runs the command with <paramref name="execute"/>, turning a
-    /// <see cref="UsageException"/> into <see cref="ExitUsage"/> (with a pointer to --help when the command line
-    /// itself is wrong) and a file problem into <see cref="ExitError"/>, each reported on <paramref name="error"/>
-    /// after the program's <paramref name="name"/>.
+    /// Parses with <paramref name="parse"/> and runs the command: a <see cref="HelpCommand"/> by writing its text to
+    /// <paramref name="output"/>, any other with <paramref name="execute"/>. A <see cref="UsageException"/> becomes
+    /// <see cref="ExitUsage"/> (with a pointer to --help when the command line itself is wrong) and a file problem
+    /// <see cref="ExitError"/>, each reported on <paramref name="error"/> after the program's <paramref name="name"/>.
     /// </summary>
-    public static int Run<TCommand>(string name, Func<TCommand> parse, Func<TCommand, int> execute, TextWriter output, TextWriter error)
+    public static int Run(string name, Func<Command> parse, Func<Command, int> execute, TextWriter output, TextWriter error)
     {
-        TCommand command;
+        Command command;
         try
         {
             command = parse();
@@ -40,6 +40,11 @@ public static class CommandLineApp
 
         try
         {
+            if (command is HelpCommand help)
+            {
+                output.Write(help.Text);
+                return ExitOk;
+            }
             return execute(command);
         }
         catch (UsageException e)
@@ -53,5 +58,17 @@ public static class CommandLineApp
             error.WriteLine($"{name}: error: {e.Message}");
             return ExitError;
         }
+    }
+
+    /// <summary>
+    /// The exit code of a finished training run: <see cref="ExitDiverged"/> when it diverged, after reporting why on
+    /// <paramref name="error"/> as "<paramref name="name"/>: stopped: …"; else <see cref="ExitOk"/>.
+    /// </summary>
+    public static int ExitCodeOf(string name, RunResult result, TextWriter output, TextWriter error)
+    {
+        if (result.Outcome != TrainOutcome.Diverged) return ExitOk;
+        output.Flush();
+        error.WriteLine($"{name}: stopped: {result.Error}");
+        return ExitDiverged;
     }
 }

@@ -11,13 +11,68 @@ public sealed class UsageException(string message) : Exception(message);
 /// <summary>One option of a command: <c>--Name Value</c>, or a flag when <paramref name="Value"/> is null; <paramref name="Help"/> may span lines.</summary>
 public sealed record CommandOption(string Name, string? Value, string Help);
 
+/// <summary>What a trainer's command line asks for; each trainer adds a record per command.</summary>
+public abstract record Command;
+
+/// <summary><c>--help</c>: print <paramref name="Text"/> and exit 0.</summary>
+public sealed record HelpCommand(string Text) : Command;
+
 /// <summary>
-/// The pieces of the samples' hand-written command-line parsers (NativeAOT-safe: no reflection). Options are
-/// <c>--name value</c> or <c>--name=value</c>; an unknown name gets a "did you mean" hint, a repeated one is an error,
-/// and every value is checked by the Parse* helpers, whose messages name the option and what it takes.
+/// One command of a program: its <paramref name="Name"/>, its <paramref name="Help"/>, and <paramref name="Parse"/>,
+/// which reads the arguments from the given index on (0 when the command was not named).
+/// </summary>
+public sealed record CommandDefinition(string Name, string Help, Func<IReadOnlyList<string>, int, Command> Parse);
+
+/// <summary>
+/// The pieces of the samples' hand-written command-line parsers (NativeAOT-safe: no reflection).
+/// <see cref="ParseCommand"/> picks the command; its options are <c>--name value</c> or <c>--name=value</c>; an unknown
+/// name gets a "did you mean" hint, a repeated one is an error, and every value is checked by the Parse* helpers,
+/// whose messages name the option and what it takes.
 /// </summary>
 public static class OptionParser
 {
+    /// <summary>
+    /// Reads <paramref name="args"/>: a first argument that does not start with '-' names one of
+    /// <paramref name="commands"/>, whose parser reads the rest; otherwise the first of them, the default, reads them
+    /// all. <c>help</c> yields <paramref name="mainHelp"/>, <c>help COMMAND</c> that command's help. Throws
+    /// <see cref="UsageException"/> for an unknown command, naming the known ones.
+    /// </summary>
+    public static Command ParseCommand(IReadOnlyList<string> args, string mainHelp, IReadOnlyList<CommandDefinition> commands)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        int start = 0;
+        string name = commands[0].Name;
+        if (args.Count > 0 && !args[0].StartsWith('-'))
+        {
+            name = args[0];
+            start = 1;
+        }
+        if (FindCommand(commands, name) is CommandDefinition command) return command.Parse(args, start);
+        if (name != "help") throw new UsageException($"unknown command '{name}'; the commands are {ListCommands(commands, markDefault: true)}.");
+        if (args.Count > 2) throw new UsageException("'help' takes at most one command name.");
+        if (args.Count == 1) return new HelpCommand(mainHelp);
+        return new HelpCommand(FindCommand(commands, args[1])?.Help
+            ?? throw new UsageException($"there is no command '{args[1]}'; the commands are {ListCommands(commands, markDefault: false)}."));
+    }
+
+    private static CommandDefinition? FindCommand(IReadOnlyList<CommandDefinition> commands, string name)
+    {
+        foreach (var command in commands)
+        {
+            if (command.Name == name) return command;
+        }
+        return null;
+    }
+
+    // "train and eval", or "train (the default) and eval"; three or more as "a, b and c".
+    private static string ListCommands(IReadOnlyList<CommandDefinition> commands, bool markDefault)
+    {
+        var names = new string[commands.Count];
+        for (int i = 0; i < names.Length; i++) names[i] = commands[i].Name;
+        if (markDefault) names[0] += " (the default)";
+        return names.Length == 1 ? names[0] : string.Join(", ", names[..^1]) + " and " + names[^1];
+    }
+
     /// <summary>
     /// Splits <paramref name="args"/> from <paramref name="start"/> into (name, value) pairs, checking names against
     /// <paramref name="known"/>, that values are present exactly where expected, and that no option repeats; every name

@@ -8,46 +8,21 @@ namespace ModelGen.Samples.Words;
 /// <summary>The command-line application: parses, loads the words, runs the command, and maps outcomes to exit codes.</summary>
 public static class App
 {
-    /// <summary>Success.</summary>
-    public const int ExitOk = CommandLineApp.ExitOk;
-
-    /// <summary>A runtime error: missing data, an unreadable or mismatched file.</summary>
-    public const int ExitError = CommandLineApp.ExitError;
-
-    /// <summary>A bad command line.</summary>
-    public const int ExitUsage = CommandLineApp.ExitUsage;
-
-    /// <summary>The loss or the weights became NaN or infinite.</summary>
-    public const int ExitDiverged = CommandLineApp.ExitDiverged;
-
-    /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
+    /// <summary>Runs the command in <paramref name="args"/>; returns the exit code, one of <see cref="CommandLineApp"/>'s.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, bool liveProgress)
-        => CommandLineApp.Run("words", () => CommandLine.Parse(args), command => command switch
+        => CommandLineApp.Run(CommandLine.Program, () => CommandLine.Parse(args), command => command switch
         {
-            HelpCommand help => Help(help, output),
             TrainCommand train => Train(train.Options, output, error, liveProgress),
             SampleCommand sample => Sample(sample.Options, output),
             _ => throw new InvalidOperationException($"unhandled command {command}"),
         }, output, error);
-
-    private static int Help(HelpCommand help, TextWriter output)
-    {
-        output.Write(help.Text);
-        return ExitOk;
-    }
 
     private static int Train(TrainerOptions options, TextWriter output, TextWriter error, bool liveProgress)
     {
         if (options.WordsPath == WordList.DefaultPath) WordList.EnsureDefault(output);
         WordList words = WordList.Load(options.WordsPath);
         var result = new Trainer(options, words, output, liveProgress).Run();
-        if (result.Outcome == TrainOutcome.Diverged)
-        {
-            output.Flush();
-            error.WriteLine($"words: stopped: {result.Error}");
-            return ExitDiverged;
-        }
-        return ExitOk;
+        return CommandLineApp.ExitCodeOf(CommandLine.Program, result, output, error);
     }
 
     private static int Sample(SampleOptions options, TextWriter output)
@@ -60,6 +35,6 @@ public static class App
         output.WriteLine($"{samples.Count} words from {Path.GetFullPath(options.Weights)} at temperature {options.Temperature.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} " +
             $"(seed {options.Seed}{(words is null ? "" : "; * marks a word of the list, + one it holds for validation or test")}):");
         output.Write(Trainer.FormatSamples(samples, words));
-        return ExitOk;
+        return CommandLineApp.ExitOk;
     }
 }

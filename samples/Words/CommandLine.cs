@@ -6,17 +6,11 @@ using static ModelGen.Samples.OptionParser;
 
 namespace ModelGen.Samples.Words;
 
-/// <summary>What the command line asks for.</summary>
-public abstract record Command;
-
 /// <summary><c>words train</c> (also what no command means).</summary>
 public sealed record TrainCommand(TrainerOptions Options) : Command;
 
 /// <summary><c>words sample</c>.</summary>
 public sealed record SampleCommand(SampleOptions Options) : Command;
-
-/// <summary><c>--help</c>: print <paramref name="Text"/> and exit 0.</summary>
-public sealed record HelpCommand(string Text) : Command;
 
 /// <summary>
 /// The command line of <c>words</c>, on the samples' shared <see cref="OptionParser"/> (NativeAOT-safe: no
@@ -24,7 +18,8 @@ public sealed record HelpCommand(string Text) : Command;
 /// </summary>
 public static class CommandLine
 {
-    private const string Program = "words";
+    /// <summary>The program's name, as the help and the messages print it.</summary>
+    internal const string Program = "words";
 
     private static readonly string s_dropoutDefault = WordModelShape.DropoutP.ToString(CultureInfo.InvariantCulture);
 
@@ -69,6 +64,9 @@ public static class CommandLine
     public static string SampleHelp { get; } = BuildCommandHelp(Program, "sample --weights FILE [options]",
         "Samples words from saved weights, in eval mode (Dropout off).", s_sampleOptions, "");
 
+    // The default command comes first. Declared below the helps it holds: static initialisers run in textual order.
+    private static readonly CommandDefinition[] s_commands = [new("train", TrainHelp, ParseTrain), new("sample", SampleHelp, ParseSample)];
+
     private const string TrainFooter = """
 
         Every loss is the mean cross-entropy of the next character in nats per character, the word's end included.
@@ -80,32 +78,7 @@ public static class CommandLine
         """;
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="UsageException"/> with a message naming the bad argument.</summary>
-    public static Command Parse(IReadOnlyList<string> args)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        int start = 0;
-        string command = "train";
-        if (args.Count > 0 && !args[0].StartsWith('-'))
-        {
-            command = args[0];
-            start = 1;
-        }
-        switch (command)
-        {
-            case "train": return ParseTrain(args, start);
-            case "sample": return ParseSample(args, start);
-            case "help":
-                if (args.Count > 2) throw new UsageException("'help' takes at most one command name.");
-                return new HelpCommand(args.Count == 1 ? MainHelp : args[1] switch
-                {
-                    "train" => TrainHelp,
-                    "sample" => SampleHelp,
-                    _ => throw new UsageException($"there is no command '{args[1]}'; the commands are train and sample."),
-                });
-            default:
-                throw new UsageException($"unknown command '{command}'; the commands are train (the default) and sample.");
-        }
-    }
+    public static Command Parse(IReadOnlyList<string> args) => ParseCommand(args, MainHelp, s_commands);
 
     private static Command ParseTrain(IReadOnlyList<string> args, int start)
     {

@@ -16,28 +16,12 @@ namespace ModelGen.Samples.Words;
 /// <param name="Seconds">Wall time of the epoch, evaluation and saving included.</param>
 public sealed record EpochSummary(int Epoch, double TrainLoss, double ValidationLoss, double CharactersPerSecond, double Seconds);
 
-/// <summary>How a run ended.</summary>
-public enum TrainOutcome
+/// <summary>
+/// What a run produced: the <see cref="RunResult"/> every trainer gives, with the epochs, the test loss beside the
+/// bigram baseline's, and the sampled words.
+/// </summary>
+public sealed record TrainResult : RunResult
 {
-    /// <summary>All epochs are done.</summary>
-    Completed,
-
-    /// <summary>The loss (or the weights) became NaN or infinite; the files of the last finished epoch are kept.</summary>
-    Diverged,
-}
-
-/// <summary>What a run produced.</summary>
-public sealed record TrainResult
-{
-    /// <summary>How the run ended.</summary>
-    public required TrainOutcome Outcome { get; init; }
-
-    /// <summary>The run folder.</summary>
-    public required RunFolder Folder { get; init; }
-
-    /// <summary>The training loss of every step.</summary>
-    public required float[] Losses { get; init; }
-
     /// <summary>The finished epochs.</summary>
     public required IReadOnlyList<EpochSummary> Epochs { get; init; }
 
@@ -52,9 +36,6 @@ public sealed record TrainResult
 
     /// <summary>The words sampled at the end (empty when the run diverged).</summary>
     public IReadOnlyList<string> Samples { get; init; } = [];
-
-    /// <summary>Why the run stopped early (<see cref="TrainOutcome.Diverged"/>), else null.</summary>
-    public string? Error { get; init; }
 
     /// <summary>The validation loss after the last finished epoch, or NaN when none finished.</summary>
     public double FinalValidationLoss => Epochs.Count > 0 ? Epochs[^1].ValidationLoss : double.NaN;

@@ -146,12 +146,12 @@ public sealed class CommandLineTests
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        Assert.Equal(App.ExitUsage, App.Run(["--batch", "100"], output, error, liveProgress: false));
+        Assert.Equal(CommandLineApp.ExitUsage, App.Run(["--batch", "100"], output, error, liveProgress: false));
         Assert.Contains("mnist: --batch must be an integer from 1 to 64", error.ToString());
         Assert.Contains("mnist --help", error.ToString());
         Assert.Equal("", output.ToString());
 
-        Assert.Equal(App.ExitOk, App.Run(["--help"], output, error, liveProgress: false));
+        Assert.Equal(CommandLineApp.ExitOk, App.Run(["--help"], output, error, liveProgress: false));
         Assert.StartsWith("mnist: trains and evaluates", output.ToString());
     }
 }

@@ -203,7 +203,7 @@ public sealed class TrainerTests : IDisposable
         var error = new StringWriter();
         int exit = App.Run(["train", "--lr", "1e30", "--limit", "500", "--cache", MnistFixture.CacheDirectory, "--out", _temp.Path, "--no-plot"],
             output, error, liveProgress: false);
-        Assert.Equal(App.ExitDiverged, exit);
+        Assert.Equal(CommandLineApp.ExitDiverged, exit);
         Assert.Matches(@"^mnist: stopped: the training loss became (NaN|\+infinity|-infinity) at epoch 1, step \d+ of 8 \(run step \d+\); try a lower --lr", error.ToString());
         Assert.Contains("No epoch had finished, so there is no checkpoint.", error.ToString());
         Assert.DoesNotContain("final test accuracy", output.ToString());
@@ -248,7 +248,7 @@ public sealed class TrainerTests : IDisposable
         var output = new StringWriter();
         int exit = App.Run(["eval", "--weights", run.Folder.WeightsPath, "--cache", MnistFixture.CacheDirectory, "--limit", "1000"],
             output, new StringWriter(), liveProgress: false);
-        Assert.Equal(App.ExitOk, exit);
+        Assert.Equal(CommandLineApp.ExitOk, exit);
         string text = output.ToString();
         Assert.Contains("confusion matrix (rows: true class, columns: predicted class", text);
         Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, "test accuracy: {0:0.00}%", 100 * run.FinalAccuracy), text);

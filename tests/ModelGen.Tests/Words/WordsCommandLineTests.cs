@@ -67,9 +67,9 @@ public sealed class WordsCommandLineTests
 
         var output = new StringWriter();
         var error = new StringWriter();
-        Assert.Equal(App.ExitUsage, App.Run(["--dropout", "0.3"], output, error, liveProgress: false));
+        Assert.Equal(CommandLineApp.ExitUsage, App.Run(["--dropout", "0.3"], output, error, liveProgress: false));
         Assert.StartsWith("words: --dropout must be 0 or 0.1", error.ToString());
-        Assert.Equal(App.ExitOk, App.Run(["--help"], output, error, liveProgress: false));
+        Assert.Equal(CommandLineApp.ExitOk, App.Run(["--help"], output, error, liveProgress: false));
         Assert.StartsWith("words: a character-level language model", output.ToString());
     }
 }

@@ -109,7 +109,7 @@ public sealed class WordsModelTests
             "install the word list with: apt-get update && apt-get install -y wamerican.", error.Message);
         var output = new StringWriter();
         var stderr = new StringWriter();
-        Assert.Equal(App.ExitError, App.Run(["--words", "/nonexistent/words.txt"], output, stderr, liveProgress: false));
+        Assert.Equal(CommandLineApp.ExitError, App.Run(["--words", "/nonexistent/words.txt"], output, stderr, liveProgress: false));
         Assert.StartsWith("words: error: There is no word list at /nonexistent/words.txt", stderr.ToString());
         Assert.Throws<InvalidDataException>(() => WordList.FromLines(["l'été", "123"], "odd.txt"));
     }

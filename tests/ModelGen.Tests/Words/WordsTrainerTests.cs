@@ -113,7 +113,7 @@ public sealed class WordsTrainerTests : IDisposable
         var output = new StringWriter();
         int exit = App.Run(["sample", "--weights", run.Folder.WeightsPath, "--count", "6", "--seed", "3", "--prefix", "un", "--temperature", "0.5"],
             output, new StringWriter(), liveProgress: false);
-        Assert.Equal(App.ExitOk, exit);
+        Assert.Equal(CommandLineApp.ExitOk, exit);
         string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("6 words from ", lines[0]);
         string[] words = lines.Skip(1).SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(w => w.TrimEnd('*', '+', '\r')).ToArray();
@@ -122,7 +122,7 @@ public sealed class WordsTrainerTests : IDisposable
 
         var error = new StringWriter();
         exit = App.Run(["sample", "--weights", run.Folder.WeightsPath, "--prefix", "crème"], new StringWriter(), error, liveProgress: false);
-        Assert.Equal(App.ExitUsage, exit);
+        Assert.Equal(CommandLineApp.ExitUsage, exit);
         Assert.Contains("--prefix: 'crème' has 'è' (U+00E8) at position 3, which is not in the vocabulary: the model knows the letters a-z only.", error.ToString());
     }
 
