@@ -511,7 +511,10 @@ public static partial class Kernels
     // vectors of x row r, then add the tile into dw once. Column blocks are the outer loop so a block's strip of x
     // stays in cache across all output tiles. Because dw accumulates, a partial tile computes a repeated output but
     // adds only the valid ones, and the last K mod W columns add only their new lanes. Threads split the column
-    // units, so each value of dw is summed by one thread in the same order as on one thread.
+    // units, so each value of dw is summed by one thread in the same order as on one thread. A unit is already 64
+    // columns × every output (at 64 × 784 × 256, 13 units of about 8 µs), so chunks of a single unit are worth their
+    // claim: with skipped rows the units' costs differ, and single units balance the threads (dW on an MNIST batch,
+    // two threads: 55.3 µs in chunks of at least 2 units, 51.2 µs in single units).
     private static unsafe void WeightGradientTiles<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, bool skipZeroInputs)
         where TS : ISimd<TVec> where TVec : struct
     {
@@ -519,7 +522,7 @@ public static partial class Kernels
         fixed (float* pdw = &dw, pdy = &dy, px = &x)
         {
             var product = new GradientProduct { Out = pdw, Dy = pdy, Other = px, Shape = shape, Units = units, SkipZeroInputs = skipZeroInputs };
-            KernelThreads.For(units.Count, &product, &WeightGradientPart<TS, TVec>, minimumPerThread: 2);
+            KernelThreads.For(units.Count, &product, &WeightGradientPart<TS, TVec>, minimumPerThread: 1);
         }
     }
 
