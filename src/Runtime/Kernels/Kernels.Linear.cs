@@ -1,5 +1,4 @@
 using System;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -125,14 +124,65 @@ public static partial class Kernels
     /// <param name="dy">Gradient of the output (rows, outFeatures).</param>
     /// <param name="rows">Number of valid rows.</param>
     /// <param name="outFeatures">Output features.</param>
+    /// <remarks>Each value is dbias[o] + dy[0, o] + dy[1, o] + …, added in row order, in float.</remarks>
     public static void LinearBackwardBias(Span<float> dbias, ReadOnlySpan<float> dy, int rows, int outFeatures)
     {
         CheckNonNegative(rows);
         CheckNonNegative(outFeatures);
         CheckLength(dbias, outFeatures);
         CheckLength(dy, (long)rows * outFeatures);
-        Span<float> db = dbias[..outFeatures];
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, dy.Slice(r * outFeatures, outFeatures), db);
+        if (rows == 0 || outFeatures == 0) return;
+
+        ref float db = ref MemoryMarshal.GetReference(dbias);
+        ref float dys = ref MemoryMarshal.GetReference(dy);
+        switch (Widths.For(outFeatures))
+        {
+            case VectorWidth.V512: ColumnSums<Simd512, Vector512<float>>(ref db, ref dys, rows, outFeatures); break;
+            case VectorWidth.V256: ColumnSums<Simd256, Vector256<float>>(ref db, ref dys, rows, outFeatures); break;
+            case VectorWidth.V128: ColumnSums<Simd128, Vector128<float>>(ref db, ref dys, rows, outFeatures); break;
+            default: ColumnSums<Simd1, float>(ref db, ref dys, rows, outFeatures); break;
+        }
+    }
+
+    // sums[c] += Σ over rows of m[r, c], row by row: each lane adds its column down the rows in registers, 4 vectors
+    // at a time, so every sum sees the same additions in the same order as adding whole rows into sums one by one.
+    // The last n mod W columns go through one overlapping vector that keeps the lanes already summed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnSums<TS, TVec>(ref float sums, ref float m, int rows, int n)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        nuint width = (nuint)TS.Count, columns = (nuint)n, c = 0;
+        for (; c + 4 * width <= columns; c += 4 * width)
+        {
+            ref float s = ref Unsafe.Add(ref sums, c);
+            TVec a0 = TS.Load(ref s, 0), a1 = TS.Load(ref s, width), a2 = TS.Load(ref s, 2 * width), a3 = TS.Load(ref s, 3 * width);
+            for (int r = 0; r < rows; r++)
+            {
+                ref float row = ref Unsafe.Add(ref Row(ref m, r, n), c);
+                a0 = TS.Add(a0, TS.Load(ref row, 0));
+                a1 = TS.Add(a1, TS.Load(ref row, width));
+                a2 = TS.Add(a2, TS.Load(ref row, 2 * width));
+                a3 = TS.Add(a3, TS.Load(ref row, 3 * width));
+            }
+            TS.Store(a0, ref s, 0); TS.Store(a1, ref s, width); TS.Store(a2, ref s, 2 * width); TS.Store(a3, ref s, 3 * width);
+        }
+        for (; c + width <= columns; c += width)
+            TS.Store(ColumnSum<TS, TVec>(ref sums, ref m, rows, n, c), ref sums, c);
+        if (c < columns)
+        {
+            nuint last = columns - width;
+            TVec fresh = TS.LanesFrom((int)(c - last));
+            TS.Store(TS.Select(fresh, ColumnSum<TS, TVec>(ref sums, ref m, rows, n, last), TS.Load(ref sums, last)), ref sums, last);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec ColumnSum<TS, TVec>(ref float sums, ref float m, int rows, int n, nuint c)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        TVec a = TS.Load(ref sums, c);
+        for (int r = 0; r < rows; r++) a = TS.Add(a, TS.Load(ref Row(ref m, r, n), c));
+        return a;
     }
 
     /// <summary>The sizes of one product: rows × inFeatures (K, the contiguous one) × outFeatures (N).</summary>

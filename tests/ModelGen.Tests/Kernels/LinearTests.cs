@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 
 namespace ModelGen.Tests.Kernels;
 
@@ -89,22 +90,26 @@ public sealed class LinearTests
         }
     });
 
-    [Fact]
-    public void BackwardBiasAccumulatesTheColumnSums()
+    // The bias gradient adds the rows in order, in float: exactly the naive loop's bits, at every width and for
+    // every remainder of the columns; values past outFeatures are not touched.
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void BackwardBiasAccumulatesTheColumnSums(int width) => Reference.AtWidth(width, () =>
     {
-        foreach (var (rows, _, n) in s_shapes)
+        var shapes = s_shapes.Select(s => (s.Rows, s.Out)).Concat(Enumerable.Range(1, 70).Select(n => (3, n))).Append((64, 256)).Append((64, 10));
+        foreach (var (rows, n) in shapes)
         {
-            float[] dy = Reference.Normal(rows * n, 4), before = Reference.Normal(n, 7);
+            float[] dy = Reference.Normal(rows * n, 4), before = Reference.Normal(n + 1, 7);
             var db = (float[])before.Clone();
-            ModelGen.Kernels.LinearBackwardBias(db, dy, rows, n);
+            ModelGen.Kernels.LinearBackwardBias(db.AsSpan(0, n), dy, rows, n);
             for (int o = 0; o < n; o++)
             {
-                double s = before[o], scale = Math.Abs(s);
-                for (int r = 0; r < rows; r++) { s += dy[r * n + o]; scale += Math.Abs(dy[r * n + o]); }
-                Reference.Near(s, db[o], Relative * scale, $"dbias[{o}] of {rows}×{n}");
+                float s = before[o];
+                for (int r = 0; r < rows; r++) s += dy[r * n + o];
+                Assert.True(BitConverter.SingleToInt32Bits(s) == BitConverter.SingleToInt32Bits(db[o]), $"dbias[{o}] of {rows}×{n}: {db[o]:R}, want {s:R}");
             }
+            Assert.Equal(before[n], db[n]);
         }
-    }
+    });
 
     [Fact]
     public void DegenerateShapes()
