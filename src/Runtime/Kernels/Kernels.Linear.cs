@@ -572,7 +572,7 @@ public static partial class Kernels
     // vector, which adds into lanes of the one before it, always runs right after it, on its thread). A unit is already 64
     // columns × every output (at 64 × 784 × 256, 13 units of about 8 µs), so chunks of a single unit are worth their
     // claim: with skipped rows the units' costs differ, and single units balance the threads (dW on an MNIST batch,
-    // two threads: 55.3 µs in chunks of at least 2 units, 51.2 µs in single units).
+    // two threads: 53.3-53.9 µs in chunks of at least 2 units, 48.2 µs in single units).
     private static unsafe void WeightGradientTiles<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, bool skipZeroInputs)
         where TS : ISimd<TVec> where TVec : struct
     {
