@@ -41,7 +41,8 @@ public static partial class Kernels
     /// GELU forward that also saves gelu′(x) = Φ(x) + x·φ(x) for the backward, in double precision and unrounded:
     /// <see cref="GeluBackward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{double})"/> then multiplies by it instead of
     /// evaluating Φ again, with bit for bit the result of <see cref="GeluBackward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>.
-    /// <paramref name="y"/> is bit for bit that of <see cref="GeluForward(Span{float}, ReadOnlySpan{float})"/>.
+    /// <paramref name="y"/> is bit for bit that of <see cref="GeluForward(Span{float}, ReadOnlySpan{float})"/> (a NaN input
+    /// gives NaN either way, though not always with the same sign bit: that follows the compiler's operand order).
     /// </summary>
     /// <param name="y">Output, at least <c>x.Length</c> values; it must not overlap <paramref name="x"/>.</param>
     /// <param name="derivative">gelu′(x), written: at least <c>x.Length</c> doubles.</param>
