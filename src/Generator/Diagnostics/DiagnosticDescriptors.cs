@@ -94,12 +94,18 @@ internal static class DiagnosticDescriptors
         "Layer property '{0}' collides with the generated code: '{1}' would name both {2} and {3}; rename the property",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    /// <summary>MG0015: {0} = member, {1} = the colliding name (with the parameters, for a method or constructor), {2} = what the member is, {3} = what else the name names, {4} = the fix.</summary>
+    public static readonly DiagnosticDescriptor MemberCollision = new(
+        "MG0015", "Member collides with the generated code",
+        "Member '{0}' collides with the generated code: '{1}' would name both this {2} and {3}; {4}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     /// <summary>Every descriptor, for <see cref="ById"/> and for tests.</summary>
     public static readonly DiagnosticDescriptor[] All =
     [
         ModelNotPartial, SizeNotPositive, WidthMismatch, ResidualChangesShape, DropoutProbability, DepthBelowOne,
         NoLayers, UnsupportedNesting, PropertyTypeMismatch, PropertyNotPartial, ModelInput, EpsNotPositive,
-        UnsupportedModelClass, NameCollision,
+        UnsupportedModelClass, NameCollision, MemberCollision,
     ];
 
     public static DiagnosticDescriptor ById(string id)

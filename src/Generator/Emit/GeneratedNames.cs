@@ -3,7 +3,7 @@ using ModelGen.Generator.Models;
 
 namespace ModelGen.Generator.Emit;
 
-/// <summary>What a name in the generated code is, for the message of MG0014.</summary>
+/// <summary>What a name in the generated code is, for the messages of MG0014 and MG0015.</summary>
 internal enum GeneratedNameKind
 {
     Constant,
@@ -32,8 +32,8 @@ internal readonly record struct GeneratedName(string Identifier, GeneratedNameKi
 /// Every name the generated code declares in a model class, found by laying the model out exactly as
 /// <see cref="ModelEmitter.Emit"/> does: the fixed API and fields, and the members named after each layer (its module
 /// field, parameter views and activation buffers, which take the layer's PyTorch name: <c>body_layers_0_weight</c>,
-/// <c>d_body_layers_0</c>). <see cref="Parsing.NameCheck"/> reads them to report MG0014 before the emitter could
-/// write a duplicate.
+/// <c>d_body_layers_0</c>). <see cref="Parsing.NameCheck"/> reads them to report MG0014 and MG0015 before the
+/// emitter could write a duplicate.
 /// </summary>
 internal static class GeneratedNames
 {

@@ -57,7 +57,8 @@ internal static class ModelEmitter
     /// <summary>
     /// The members every model class gets besides those named after its layers (parameter views, activation buffers
     /// and module fields, which <see cref="Lay"/> names) and the input, token and softmax buffers. A layer property
-    /// with one of these names is MG0014; keep this table in step with the writers below.
+    /// with one of these names is MG0014, and a hand-written member MG0015 (a method only when it also has the parameter
+    /// list <see cref="FixedSignatures"/> gives); keep this table in step with the writers below.
     /// </summary>
     public static IEnumerable<(string Name, GeneratedNameKind Kind)> FixedMembers(bool tokenInput, bool savesDerivatives)
     {
@@ -76,6 +77,38 @@ internal static class ModelEmitter
                      "Step", "TrainStep", "Predict", "CountCorrect", "ForwardCore", "BackwardCore" })
             yield return (name, GeneratedNameKind.Method);
         if (tokenInput) yield return ("model_tokens", GeneratedNameKind.InputBuffer);
+    }
+
+    /// <summary>The name <see cref="FixedSignatures"/> gives the generated constructor, as Roslyn names constructors.</summary>
+    public const string ConstructorName = ".ctor";
+
+    /// <summary>
+    /// The parameter types of every method in <see cref="FixedMembers"/> and of the constructor
+    /// (<see cref="ConstructorName"/>), in order, written as the compiler's fully qualified display format writes them;
+    /// every parameter is passed by value and no method is generic. A hand-written method of the model class with one
+    /// of these names and this parameter list is MG0015 (otherwise CS0111 inside generated code); with any other list
+    /// it is a legal overload. Keep this table in step with <see cref="WriteApi"/> and the writers it sits among.
+    /// </summary>
+    public static IEnumerable<(string Name, string[] Parameters)> FixedSignatures(bool tokenInput)
+    {
+        string input = tokenInput ? "global::System.ReadOnlySpan<int>" : "global::System.ReadOnlySpan<float>";
+        const string Targets = "global::System.ReadOnlySpan<int>";
+        const string Optimizer = "global::ModelGen.Optimizer";
+        yield return (ConstructorName, ["int"]);
+        yield return ("ParameterAt", ["int"]);
+        yield return ("Train", []);
+        yield return ("Eval", []);
+        yield return ("GetParameter", ["string"]);
+        yield return ("ZeroGrad", []);
+        yield return ("Forward", [input, "int", "global::System.Span<float>"]);
+        yield return ("Loss", [input, Targets, "int"]);
+        yield return ("Backward", []);
+        yield return ("Step", [Optimizer]);
+        yield return ("TrainStep", [input, Targets, "int", Optimizer]);
+        yield return ("Predict", [input, "int", "global::System.Span<int>"]);
+        yield return ("CountCorrect", [input, Targets, "int"]);
+        yield return ("ForwardCore", ["int"]);
+        yield return ("BackwardCore", ["int"]);
     }
 
     public static string Emit(ModelSpec model)

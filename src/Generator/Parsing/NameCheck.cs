@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using ModelGen.Generator.Diagnostics;
 using ModelGen.Generator.Emit;
@@ -8,14 +9,18 @@ namespace ModelGen.Generator.Parsing;
 
 /// <summary>
 /// MG0014: a layer property whose name, or a name the generated code derives from it, is already a name of the
-/// generated code. Without this check the emitter would write a duplicate member (CS0102 inside generated code) or a
-/// buffer hidden by a method parameter. Runs on a model that is otherwise valid, because the derived names come from
-/// laying it out.
+/// generated code. MG0015: a member the user wrote in the model class (in any of its declarations) that the generated
+/// code would declare again. Without these checks the emitter would write a duplicate member (CS0102 or CS0111 inside
+/// generated code) or a buffer hidden by a method parameter. Runs on a model that is otherwise valid, because the
+/// derived names come from laying it out.
 /// </summary>
 internal static class NameCheck
 {
-    /// <summary>Reports at most one MG0014 per layer property, on its name; <paramref name="locations"/> runs parallel to the properties.</summary>
-    public static void Report(ModelSpec model, IReadOnlyList<Location?> locations, ParseContext context)
+    /// <summary>
+    /// Reports at most one MG0014 per layer property, on its name, and one MG0015 per colliding member of
+    /// <paramref name="type"/>, on its name; <paramref name="locations"/> runs parallel to the properties.
+    /// </summary>
+    public static void Report(ModelSpec model, INamedTypeSymbol type, IReadOnlyList<Location?> locations, ParseContext context)
     {
         var names = GeneratedNames.Of(model);
         // The list holds the model's own names first, then each layer's in declaration order: the first holder of a
@@ -33,7 +38,123 @@ internal static class NameCheck
                     model.Properties[layer].PropertyName, collision.Name, collision.Mine, collision.Theirs);
             }
         }
+        ReportMembers(model, type, names, context);
     }
+
+    /// <summary>
+    /// MG0015. C#'s rules, so that nothing legal is reported: a member that is not a method may not share its name with
+    /// any generated member (CS0102), nor may a method share its name with a generated member that is not a method; a
+    /// method named like a generated method collides only with its parameter list (CS0111; with another list it is an
+    /// overload), and so does an instance constructor with the generated one's. Members the compiler declares
+    /// (a default constructor, backing fields), the layer properties (MG0014's) and explicit interface
+    /// implementations (which have no simple name) are not checked; the class name (CS0542) and the
+    /// <c>rows</c> parameter are not members.
+    /// </summary>
+    private static void ReportMembers(ModelSpec model, INamedTypeSymbol type, List<GeneratedName> names, ParseContext context)
+    {
+        var taken = new Dictionary<string, GeneratedName>(System.StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (name.Kind is GeneratedNameKind.ClassName or GeneratedNameKind.RowsParameter) continue;
+            string identifier = Unescaped(name.Identifier);
+            if (!taken.ContainsKey(identifier)) taken.Add(identifier, name);
+        }
+
+        Dictionary<string, string[]>? signatures = null;
+        // Described with layer -1, as no generated name is the hand-written member's own.
+        foreach (var member in type.GetMembers())
+        {
+            // The cheap test first: a name of its own (nearly every member) or a constructor.
+            GeneratedName generated = default;
+            bool constructor = member.Name == ModelEmitter.ConstructorName;
+            if (!constructor && !taken.TryGetValue(member.Name, out generated)) continue;
+            if (member.IsImplicitlyDeclared) continue;
+
+            string? what = What(member, model);
+            if (what is null) continue;
+            if (member is IMethodSymbol method && (constructor || generated.Kind == GeneratedNameKind.Method))
+            {
+                signatures ??= Signatures(model.TokenInput);
+                if (!signatures.TryGetValue(member.Name, out var parameters) || !SameParameters(method, parameters)) continue;
+                context.Report(DiagnosticDescriptors.MemberCollision, member.Locations.FirstOrDefault(),
+                    constructor ? type.Name : member.Name, method.ToDisplayString(s_signature), what,
+                    constructor ? "the generated constructor" : Describe(model, generated, layer: -1),
+                    constructor ? "change its parameters" : "rename the method or change its parameters");
+            }
+            else
+            {
+                context.Report(DiagnosticDescriptors.MemberCollision, member.Locations.FirstOrDefault(),
+                    member.Name, member.Name, what, Describe(model, generated, layer: -1), "rename the " + what);
+            }
+        }
+    }
+
+    /// <summary>What a hand-written member is, in the message; null for a member this check leaves alone.</summary>
+    private static string? What(ISymbol member, ModelSpec model) => member switch
+    {
+        IMethodSymbol { MethodKind: MethodKind.Ordinary } => "method",
+        IMethodSymbol { MethodKind: MethodKind.Constructor } => "constructor",
+        IFieldSymbol { IsConst: true } => "constant",
+        IFieldSymbol => "field",
+        IPropertySymbol { IsIndexer: true } => null,
+        IPropertySymbol { ExplicitInterfaceImplementations.Length: > 0 } => null,
+        IPropertySymbol property when IsLayer(property.Name, model) => null,
+        IPropertySymbol => "property",
+        IEventSymbol { ExplicitInterfaceImplementations.Length: > 0 } => null,
+        IEventSymbol => "event",
+        INamedTypeSymbol { IsRecord: true } => "record",
+        INamedTypeSymbol nested => nested.TypeKind switch
+        {
+            TypeKind.Struct => "struct",
+            TypeKind.Interface => "interface",
+            TypeKind.Enum => "enum",
+            TypeKind.Delegate => "delegate",
+            _ => "class",
+        },
+        _ => null,
+    };
+
+    private static bool IsLayer(string name, ModelSpec model)
+    {
+        foreach (var property in model.Properties)
+        {
+            if (property.PropertyName == name) return true;
+        }
+        return false;
+    }
+
+    private static Dictionary<string, string[]> Signatures(bool tokenInput)
+    {
+        var signatures = new Dictionary<string, string[]>(System.StringComparer.Ordinal);
+        foreach (var (name, parameters) in ModelEmitter.FixedSignatures(tokenInput)) signatures.Add(name, parameters);
+        return signatures;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="method"/> has the parameter list of the generated method: the same types, each passed
+    /// by value, and no type parameters (which make another signature). Return types, parameter names, defaults,
+    /// <c>params</c> and nullable annotations are not part of a signature.
+    /// </summary>
+    private static bool SameParameters(IMethodSymbol method, string[] generated)
+    {
+        if (method.Arity != 0 || method.Parameters.Length != generated.Length) return false;
+        for (int i = 0; i < generated.Length; i++)
+        {
+            var parameter = method.Parameters[i];
+            if (parameter.RefKind != RefKind.None
+                || parameter.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) != generated[i])
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>A method as the message shows it: <c>Loss(ReadOnlySpan&lt;float&gt;, ReadOnlySpan&lt;int&gt;, int)</c>.</summary>
+    private static readonly SymbolDisplayFormat s_signature = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameOnly,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        memberOptions: SymbolDisplayMemberOptions.IncludeParameters,
+        parameterOptions: SymbolDisplayParameterOptions.IncludeType,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
 
     private static (string Name, string Mine, string Theirs)? Find(
         ModelSpec model, List<GeneratedName> names, Dictionary<string, GeneratedName> first, int layer)

@@ -558,6 +558,262 @@ public sealed class DiagnosticTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    /// <summary>A valid model with a hand-written member in place of MEMBER.</summary>
+    private const string ModelWithMember = """
+        using System;
+        [Model(BatchSize = 4, InputSize = 8)]
+        public partial class M
+        {
+            [Linear(8, 4)]
+            public partial Linear Fc { get; }
+
+            [Linear(4, 2)]
+            public partial Linear Head { get; }
+
+            MEMBER
+        }
+        """;
+
+    /// <summary>Hand-written members the generated code would declare again, and what MG0015 says of each.</summary>
+    public static TheoryData<string, string> CollidingMembers() => new()
+    {
+        // Methods with a generated method's parameter types (names, return type, nullability and static do not count).
+        {
+            "public float [|Loss|](ReadOnlySpan<float> input, ReadOnlySpan<int> targets, int rows) => 0;",
+            "'Loss(ReadOnlySpan<float>, ReadOnlySpan<int>, int)' would name both this method and a generated method; rename the method or change its parameters"
+        },
+        {
+            "public void [|Forward|](ReadOnlySpan<float> x, int n, Span<float> y) { }",
+            "'Forward(ReadOnlySpan<float>, int, Span<float>)' would name both this method and a generated method; rename the method or change its parameters"
+        },
+        {
+            "public double [|TrainStep|](ReadOnlySpan<float> input, ReadOnlySpan<int> targets, int rows, Optimizer? optimizer) => 0;",
+            "'TrainStep(ReadOnlySpan<float>, ReadOnlySpan<int>, int, Optimizer)' would name both this method and a generated method; rename the method or change its parameters"
+        },
+        {
+            "public static void [|ZeroGrad|]() { }",
+            "'ZeroGrad()' would name both this method and a generated method; rename the method or change its parameters"
+        },
+        {
+            "private void [|ForwardCore|](int count) { }",
+            "'ForwardCore(int)' would name both this method and a generated method; rename the method or change its parameters"
+        },
+        // The generated constructor takes (int seed = 0).
+        {
+            "public [|M|](int seed) { }",
+            "'M(int)' would name both this constructor and the generated constructor; change its parameters"
+        },
+        // Members that are not methods collide by name with anything generated.
+        { "private int [|_random|];", "'_random' would name both this field and a generated field; rename the field" },
+        { "private int _log, [|_targets|];", "'_targets' would name both this field and a generated field; rename the field" },
+        { "public int [|BatchSize|] { get; set; }", "'BatchSize' would name both this property and a generated constant; rename the property" },
+        { "public const int [|OptimizerSlots|] = 2;", "'OptimizerSlots' would name both this constant and a generated constant; rename the constant" },
+        { "public sealed class [|Parameters|] { }", "'Parameters' would name both this class and a generated property; rename the class" },
+        { "public struct [|Gradients|]<T> { }", "'Gradients' would name both this struct and a generated property; rename the struct" },
+        { "public enum [|Random|] { A }", "'Random' would name both this enum and a generated property; rename the enum" },
+        { "public event Action? [|Step|];", "'Step' would name both this event and a generated method; rename the event" },
+        // ... and so do methods, with anything generated that is not a method.
+        { "public int [|IsTraining|]() => 0;", "'IsTraining' would name both this method and a generated property; rename the method" },
+        { "public void [|_lossRows|]<T>() { }", "'_lossRows' would name both this method and a generated field; rename the method" },
+        // Names the generated code derives from the layers and the model.
+        { "private float[] [|fc_weight|] = [];", "'fc_weight' would name both this field and a parameter view of layer 'Fc'; rename the field" },
+        { "private float[] [|d_head|] = [];", "'d_head' would name both this field and an activation gradient buffer of layer 'Head'; rename the field" },
+        { "private object? [|_headModule|];", "'_headModule' would name both this field and the module field of layer 'Head'; rename the field" },
+        { "public int [|probs|]() => 0;", "'probs' would name both this method and the softmax buffer of the loss; rename the method" },
+        { "public Span<float> [|model_input|] => default;", "'model_input' would name both this property and the buffer of the model input; rename the property" },
+    };
+
+    [Theory]
+    [MemberData(nameof(CollidingMembers))]
+    public void MG0015_MemberCollidesWithTheGeneratedCode(string member, string collision)
+    {
+        var d = Single("MG0015", ModelWithMember.Replace("MEMBER", member));
+        string name = member.Split("[|")[1].Split("|]")[0];
+        Assert.Equal($"Member '{name}' collides with the generated code: {collision}", Message(d));
+    }
+
+    [Fact]
+    public void MG0015_TokenInputForward()
+    {
+        // A model of token ids has Forward(ReadOnlySpan<int>, int, Span<float>).
+        var d = Single("MG0015", """
+            using System;
+            [Model(BatchSize = 4, SequenceLength = 2)]
+            public partial class M
+            {
+                [Embedding(5, 3)]
+                public partial Embedding Tokens { get; }
+
+                [Flatten]
+                public partial Flatten Flat { get; }
+
+                [Linear(6, 2)]
+                public partial Linear Head { get; }
+
+                public void [|Forward|](ReadOnlySpan<int> tokens, int rows, Span<float> logits) { }
+            }
+            """);
+        Assert.Equal("Member 'Forward' collides with the generated code: 'Forward(ReadOnlySpan<int>, int, Span<float>)' would name both this method and a generated method; rename the method or change its parameters", Message(d));
+    }
+
+    [Fact]
+    public void MG0015_InASecondDeclarationOfTheClass()
+    {
+        const string Layers = """
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """;
+        const string Members = """
+            using System;
+            using ModelGen;
+            public partial class M
+            {
+                private int _random;
+                public float Accuracy() => 0;
+                public float Loss(ReadOnlySpan<float> input, ReadOnlySpan<int> targets, int rows) => _random;
+                partial void ZeroGrad();
+                partial void ZeroGrad() { }
+            }
+            """;
+        var result = GeneratorHarness.Run(Layers, Members);
+        Assert.Empty(result.Exceptions);
+        Assert.Equal(["MG0015", "MG0015", "MG0015"], result.GeneratorDiagnostics.Select(d => d.Id));
+        Assert.All(result.GeneratorDiagnostics, d => Assert.Equal("Model1.cs", d.Location.SourceTree?.FilePath ?? d.Location.GetLineSpan().Path));
+        foreach (var (d, name) in result.GeneratorDiagnostics.Zip(new[] { "_random", "Loss", "ZeroGrad" }))
+        {
+            Assert.StartsWith($"Member '{name}' collides", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), System.StringComparison.Ordinal);
+            Assert.Equal(Members.IndexOf(" " + name + (name == "_random" ? ";" : "("), System.StringComparison.Ordinal) + 1, d.Location.SourceSpan.Start);
+        }
+        Assert.Empty(result.Sources);
+    }
+
+    [Fact]
+    public void MG0015_WaitsForTheModelsOtherErrors()
+    {
+        var result = GeneratorHarness.Run("""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                [Linear(InFeatures = 7, OutFeatures = 2)]
+                public partial Linear Fc { get; }
+
+                private int _random;
+            }
+            """);
+        Assert.Equal("MG0003", Assert.Single(result.GeneratorDiagnostics).Id);
+    }
+
+    [Fact]
+    public void MG0015_AndMG0014_EachOnItsOwnName()
+    {
+        // The layer property is MG0014's alone; the hand-written field is MG0015's.
+        var result = GeneratorHarness.Run("""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                [Linear(8, 2)]
+                public partial Linear Loss { get; }
+
+                private int _training;
+            }
+            """);
+        Assert.Equal(["MG0014", "MG0015"], result.GeneratorDiagnostics.Select(d => d.Id));
+        Assert.Empty(result.Sources);
+    }
+
+    /// <summary>Hand-written members that C# allows beside the generated ones: no MG0015, and the code compiles clean.</summary>
+    public static TheoryData<string> MembersThatDoNotCollide() => new()
+    {
+        // What a user adds to a model.
+        "public float Accuracy() => 0; private readonly System.Collections.Generic.List<string> _log = new(); public int Logged => _log.Count;",
+        // Overloads: other parameter types, another count, a ref kind or type parameters make another signature.
+        "public void Forward(ReadOnlySpan<float> input, Span<float> output) => Forward(input, 1, output);",
+        "public void Forward(float[] input, int rows, float[] output) => Forward(input.AsSpan(), rows, output.AsSpan());",
+        "public void Forward(in ReadOnlySpan<float> input, int rows, Span<float> output) { }",
+        "public void Forward<T>(ReadOnlySpan<float> input, int rows, Span<float> output) { }",
+        "public float Loss(ReadOnlySpan<float> input, ReadOnlySpan<int> targets, int rows, bool mean) => Loss(input, targets, rows);",
+        "public float TrainStep(float[] input, int[] targets, Optimizer optimizer) => TrainStep(input, targets, 1, optimizer);",
+        "public void Step(Optimizer optimizer, int times) { for (int i = 0; i < times; i++) Step(optimizer); }",
+        "public void Train(bool on) { if (on) Train(); else Eval(); }",
+        "private void ForwardCore(long rows) { }",
+        // Constructors other than (int).
+        "public M() : this(42) { }",
+        "public M(long seed) : this(unchecked((int)seed)) { }",
+        "static M() { }",
+        // Names that differ in case, and rows, which is only a parameter.
+        "public int batchSize; public int _Random; public int Probs; public int rows;",
+    };
+
+    [Theory]
+    [MemberData(nameof(MembersThatDoNotCollide))]
+    public void MG0015_NotForMembersThatCSharpAllows(string member)
+    {
+        AssertCompilesClean(GeneratorHarness.Run("using ModelGen;\n" + ModelWithMember.Replace("MEMBER", member)));
+    }
+
+    [Fact]
+    public void MG0015_NotForExplicitInterfaceImplementations()
+    {
+        // Named like the generated Forward, BatchSize and Step, but an explicit implementation has no simple name.
+        AssertCompilesClean(GeneratorHarness.Run("""
+            using System;
+            using ModelGen;
+            public interface IRunner { void Forward(); int BatchSize { get; } event Action? Step; }
+
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M : IRunner
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+
+                void IRunner.Forward() { }
+                int IRunner.BatchSize => BatchSize;
+                event Action? IRunner.Step { add { } remove { } }
+            }
+            """));
+    }
+
+    [Fact]
+    public void MG0015_NotForATokenModelsFloatForward()
+    {
+        // A token model's Forward takes ReadOnlySpan<int>: one taking floats is an overload.
+        AssertCompilesClean(GeneratorHarness.Run("""
+            using System;
+            using ModelGen;
+            [Model(BatchSize = 4, SequenceLength = 2)]
+            public partial class M
+            {
+                [Embedding(5, 3)]
+                public partial Embedding Tokens { get; }
+
+                [Flatten]
+                public partial Flatten Flat { get; }
+
+                [Linear(6, 2)]
+                public partial Linear Head { get; }
+
+                public void Forward(ReadOnlySpan<float> input, int rows, Span<float> output) { }
+            }
+            """));
+    }
+
+    /// <summary>No diagnostic from the generator, one generated file, and no warning or error from the compiler.</summary>
+    private static void AssertCompilesClean(GeneratorHarness.Result result)
+    {
+        Assert.Empty(result.Exceptions);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Single(result.Sources);
+        var problems = result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
     [Fact]
     public void EveryDescriptorHasAStableUniqueId()
     {

@@ -10,9 +10,10 @@ using ModelGen.Generator.Emit;
 namespace ModelGen.Tests.Generator;
 
 /// <summary>
-/// MG0014 knows every name the generated code declares: each member of a generated model class (read from the
-/// generated syntax, not from the generator's own table), given to one more layer of that model, is reported on that
-/// layer's name; and the generator's table of fixed members lists nothing the generated code lacks.
+/// MG0014 and MG0015 know every name the generated code declares: each member of a generated model class (read from
+/// the generated syntax, not from the generator's own table), given to one more layer of that model, is reported on
+/// that layer's name, and given to a hand-written member, on that member's name; the generator's table of fixed members
+/// lists nothing the generated code lacks, and its table of their parameter lists is exactly the generated methods'.
 /// </summary>
 public sealed class GeneratedNameTests
 {
@@ -76,6 +77,81 @@ public sealed class GeneratedNameTests
                 failures.Add($"{name}: {string.Join("; ", diagnostics.Select(d => d.GetMessage(CultureInfo.InvariantCulture)))}");
         }
         Assert.True(failures.Count == 0, "not reported as MG0014 on the layer's name:\n" + string.Join("\n", failures));
+    }
+
+    [Theory]
+    [InlineData("EveryLayer")]
+    [InlineData("TinyCharModel")]
+    public void EveryGeneratedMember_AsAHandWrittenMember_IsMG0015(string className)
+    {
+        string source = ModelSource(className);
+        var members = DeclaredMembers(source);
+        var methods = GeneratedMethods(source);
+        var failures = new List<string>();
+        foreach (string name in members)
+        {
+            // A field of that name collides with every generated member.
+            Check(name, $"    public int {name};\n", $" {name};", expected: true);
+        }
+        foreach (var (name, parameters) in methods)
+        {
+            // A method with the generated method's parameter list collides; with one more parameter it is an overload.
+            string declaredName = name == ModelEmitter.ConstructorName ? className : name;
+            string returnType = name == ModelEmitter.ConstructorName ? "" : "void ";
+            string list = string.Join(", ", parameters.Select((type, i) => $"{type} p{i}"));
+            Check(declaredName, $"    public {returnType}{declaredName}({list}) {{ }}\n", $" {declaredName}(", expected: true);
+            string longer = string.Join(", ", parameters.Select((type, i) => $"{type} p{i}").Append("bool extra"));
+            Check(declaredName, $"    public {returnType}{declaredName}({longer}) {{ }}\n", $" {declaredName}(", expected: false);
+        }
+        Assert.True(failures.Count == 0, "not reported as expected:\n" + string.Join("\n", failures));
+
+        void Check(string name, string member, string marker, bool expected)
+        {
+            string withMember = source[..source.LastIndexOf('}')] + member + "}\n";
+            var diagnostics = GeneratorHarness.Driver(trackSteps: false)
+                .RunGenerators(GeneratorHarness.Compilation(withMember)).GetRunResult().Diagnostics;
+            var span = new TextSpan(withMember.LastIndexOf(marker, StringComparison.Ordinal) + 1, name.Length);
+            bool reported = diagnostics.Length == 1 && diagnostics[0].Id == "MG0015" && diagnostics[0].Location.SourceSpan == span;
+            if (reported != expected || (!expected && diagnostics.Length > 0))
+                failures.Add($"{member.Trim()}: {string.Join("; ", diagnostics.Select(d => d.GetMessage(CultureInfo.InvariantCulture)))}");
+        }
+    }
+
+    /// <summary>The generated methods and constructor (as <see cref="ModelEmitter.ConstructorName"/>) with their parameter types, from the compiled generated code.</summary>
+    private static List<(string Name, string[] Parameters)> GeneratedMethods(string source)
+    {
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        var tree = result.Output.SyntaxTrees.Single(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal));
+        var semantic = result.Output.GetSemanticModel(tree);
+        var type = tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Single();
+        var methods = new List<(string Name, string[] Parameters)>();
+        foreach (var member in type.Members.Where(m => m is ConstructorDeclarationSyntax
+            or MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null }))
+        {
+            var method = (IMethodSymbol)semantic.GetDeclaredSymbol(member)!;
+            Assert.Equal(0, method.Arity);
+            Assert.All(method.Parameters, p => Assert.Equal(RefKind.None, p.RefKind));
+            methods.Add((method.Name, method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).ToArray()));
+        }
+        return methods;
+    }
+
+    [Theory]
+    [InlineData("EveryLayer", false)]
+    [InlineData("TinyCharModel", true)]
+    public void FixedSignatureTable_IsTheGeneratedMethods(string className, bool tokenInput)
+    {
+        static string Text(IEnumerable<(string Name, string[] Parameters)> methods)
+            => string.Join("\n", methods.Select(m => $"{m.Name}({string.Join(", ", m.Parameters)})").Order(StringComparer.Ordinal));
+
+        var table = ModelEmitter.FixedSignatures(tokenInput).ToList();
+        Assert.Equal(Text(GeneratedMethods(ModelSource(className))), Text(table));
+        // The two tables agree: every fixed method has its parameter list, and nothing else has one.
+        Assert.Equal(
+            ModelEmitter.FixedMembers(tokenInput, savesDerivatives: true).Where(m => m.Kind == GeneratedNameKind.Method).Select(m => m.Name)
+                .Append(ModelEmitter.ConstructorName).Order(StringComparer.Ordinal),
+            table.Select(m => m.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
