@@ -23,6 +23,16 @@ public static partial class Kernels
         return ref MemoryMarshal.GetArrayDataReference(scratch);
     }
 
+    // Float scratch that starts on a 64-byte boundary, so that no 512-bit vector of it straddles two cache lines:
+    // allocated pinned (it never moves) and 15 floats longer, and used from its first aligned element.
+    private static unsafe ref float AlignedScratch(ref float[]? scratch, int length)
+    {
+        if (scratch is null || scratch.Length < length + 15) scratch = GC.AllocateArray<float>(length + 15, pinned: true);
+        ref float first = ref MemoryMarshal.GetArrayDataReference(scratch);
+        int misaligned = (int)((nuint)Unsafe.AsPointer(ref first) & 63);
+        return ref Unsafe.Add(ref first, misaligned == 0 ? 0 : (64 - misaligned) / sizeof(float));
+    }
+
     /// <summary>
     /// destination[c, r] = source[r, c] for r &lt; <paramref name="rows"/> and c &lt; <paramref name="cols"/>, each
     /// matrix row-major with its own row stride. Nothing else in <paramref name="destination"/> is written.
