@@ -18,48 +18,51 @@ internal static class StepProfile
     {
         const int B = 64;
         var rng = new Rng(1);
-        float[] Random(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = rng.NextFloat() * 2 - 1; return a; }
-        float[] x = BenchData.MnistImages(B) ?? Random(B * 784), input = new float[B * 784], w1 = Random(256 * 784), b1 = Random(256), w2 = Random(256 * 256), b2 = Random(256);
-        float[] wh = Random(10 * 256), bh = Random(10), h0 = Random(B * 256), h1 = Random(B * 256), h2 = Random(B * 256);
-        float[] d0 = Random(B * 256), d1 = Random(B * 256), d2 = Random(B * 256), lnw = Random(256), lnb = Random(256);
-        float[] dw1 = new float[256 * 784], dw2 = new float[256 * 256], dwh = new float[10 * 256], db = new float[256], dlnw = new float[256], dlnb = new float[256];
-        float[] mean = new float[B], rstd = new float[B], logits = Random(B * 10), probs = new float[B * 10], dlogits = new float[B * 10];
-        double[] geluDerivative = new double[B * 256];
+        // Every buffer is an arena, as the generated model's are: allocated once, starting on a cache line.
+        Arena<float> Zeros(int n) => new(n);
+        Arena<float> Random(int n) { var a = new Arena<float>(n); for (int i = 0; i < n; i++) a.Span[i] = rng.NextFloat() * 2 - 1; return a; }
+        Arena<float> x = Zeros(B * 784), input = Zeros(B * 784), w1 = Random(256 * 784), b1 = Random(256), w2 = Random(256 * 256), b2 = Random(256);
+        if (BenchData.MnistImages(B) is { } images) images.CopyTo(x.Span); else Random(B * 784).Span.CopyTo(x.Span);
+        Arena<float> wh = Random(10 * 256), bh = Random(10), h0 = Random(B * 256), h1 = Random(B * 256), h2 = Random(B * 256);
+        Arena<float> d0 = Random(B * 256), d1 = Random(B * 256), d2 = Random(B * 256), lnw = Random(256), lnb = Random(256);
+        Arena<float> dw1 = Zeros(256 * 784), dw2 = Zeros(256 * 256), dwh = Zeros(10 * 256), db = Zeros(256), dlnw = Zeros(256), dlnb = Zeros(256);
+        Arena<float> mean = Zeros(B), rstd = Zeros(B), logits = Random(B * 10), probs = Zeros(B * 10), dlogits = Zeros(B * 10);
+        var geluDerivative = new Arena<double>(B * 256);
         int[] targets = new int[B];
         for (int i = 0; i < B; i++) targets[i] = i % 10;
-        float[] parameters = Random(MnistClassifier.ParameterCount), gradients = Random(MnistClassifier.ParameterCount);
-        float[] state = new float[2 * MnistClassifier.ParameterCount];
+        Arena<float> parameters = Random(MnistClassifier.ParameterCount), gradients = Random(MnistClassifier.ParameterCount);
+        Arena<float> state = Zeros(2 * MnistClassifier.ParameterCount);
         var adamW = new AdamW();
         (string Part, Action Call)[] step =
         [
-            ("zero-grad", () => Kernels.Clear(gradients)),
-            ("input copy", () => x.AsSpan().CopyTo(input)),
-            ("products", () => Kernels.LinearForward(h0, input, w1, b1, B, 784, 256, skipZeroInputs: true)),
-            ("LayerNorm", () => Kernels.LayerNormForward(h1, mean, rstd, h0, lnw, lnb, B, 256, 1e-5f)),
-            ("GELU", () => Kernels.GeluForward(h2, geluDerivative, h1)),
-            ("products", () => Kernels.LinearForward(h0, h2, w2, b2, B, 256, 256)),
-            ("LayerNorm", () => Kernels.LayerNormForward(h1, mean, rstd, h0, lnw, lnb, B, 256, 1e-5f)),
-            ("GELU", () => Kernels.GeluForward(h2, geluDerivative, h1)),
-            ("products", () => Kernels.LinearForward(h0, h2, w2, b2, B, 256, 256)),
-            ("products", () => Kernels.LinearForward(logits, h0, wh, bh, B, 256, 10)),
-            ("cross-entropy", () => Kernels.CrossEntropyForward(probs, logits, targets, B, 10)),
-            ("cross-entropy", () => Kernels.CrossEntropyBackward(dlogits, probs, targets, B, 10)),
-            ("products", () => Kernels.LinearBackwardWeight(dwh, dlogits, h0, B, 256, 10)),
-            ("bias gradients", () => Kernels.LinearBackwardBias(db.AsSpan(0, 10), dlogits, B, 10)),
-            ("products", () => Kernels.LinearBackwardInput(d0, dlogits, wh, B, 256, 10)),
-            ("products", () => Kernels.LinearBackwardWeight(dw2, d0, h2, B, 256, 256)),
-            ("bias gradients", () => Kernels.LinearBackwardBias(db, d0, B, 256)),
-            ("products", () => Kernels.LinearBackwardInput(d1, d0, w2, B, 256, 256)),
-            ("GELU", () => Kernels.GeluBackward(d2, d1, geluDerivative)),
-            ("LayerNorm", () => Kernels.LayerNormBackward(d0, dlnw, dlnb, d2, h0, mean, rstd, lnw, B, 256)),
-            ("products", () => Kernels.LinearBackwardWeight(dw2, d0, h2, B, 256, 256)),
-            ("bias gradients", () => Kernels.LinearBackwardBias(db, d0, B, 256)),
-            ("products", () => Kernels.LinearBackwardInput(d1, d0, w2, B, 256, 256)),
-            ("GELU", () => Kernels.GeluBackward(d2, d1, geluDerivative)),
-            ("LayerNorm", () => Kernels.LayerNormBackward(d0, dlnw, dlnb, d2, h0, mean, rstd, lnw, B, 256)),
-            ("products", () => Kernels.LinearBackwardWeight(dw1, d0, input, B, 784, 256, skipZeroInputs: true)),
-            ("bias gradients", () => Kernels.LinearBackwardBias(db, d0, B, 256)),
-            ("AdamW", () => adamW.Step(parameters, gradients, state)),
+            ("zero-grad", () => Kernels.Clear(gradients.Span)),
+            ("input copy", () => x.Span.CopyTo(input.Span)),
+            ("products", () => Kernels.LinearForward(h0.Span, input.Span, w1.Span, b1.Span, B, 784, 256, skipZeroInputs: true)),
+            ("LayerNorm", () => Kernels.LayerNormForward(h1.Span, mean.Span, rstd.Span, h0.Span, lnw.Span, lnb.Span, B, 256, 1e-5f)),
+            ("GELU", () => Kernels.GeluForward(h2.Span, geluDerivative.Span, h1.Span)),
+            ("products", () => Kernels.LinearForward(h0.Span, h2.Span, w2.Span, b2.Span, B, 256, 256)),
+            ("LayerNorm", () => Kernels.LayerNormForward(h1.Span, mean.Span, rstd.Span, h0.Span, lnw.Span, lnb.Span, B, 256, 1e-5f)),
+            ("GELU", () => Kernels.GeluForward(h2.Span, geluDerivative.Span, h1.Span)),
+            ("products", () => Kernels.LinearForward(h0.Span, h2.Span, w2.Span, b2.Span, B, 256, 256)),
+            ("products", () => Kernels.LinearForward(logits.Span, h0.Span, wh.Span, bh.Span, B, 256, 10)),
+            ("cross-entropy", () => Kernels.CrossEntropyForward(probs.Span, logits.Span, targets, B, 10)),
+            ("cross-entropy", () => Kernels.CrossEntropyBackward(dlogits.Span, probs.Span, targets, B, 10)),
+            ("products", () => Kernels.LinearBackwardWeight(dwh.Span, dlogits.Span, h0.Span, B, 256, 10)),
+            ("bias gradients", () => Kernels.LinearBackwardBias(db.Slice(0, 10), dlogits.Span, B, 10)),
+            ("products", () => Kernels.LinearBackwardInput(d0.Span, dlogits.Span, wh.Span, B, 256, 10)),
+            ("products", () => Kernels.LinearBackwardWeight(dw2.Span, d0.Span, h2.Span, B, 256, 256)),
+            ("bias gradients", () => Kernels.LinearBackwardBias(db.Span, d0.Span, B, 256)),
+            ("products", () => Kernels.LinearBackwardInput(d1.Span, d0.Span, w2.Span, B, 256, 256)),
+            ("GELU", () => Kernels.GeluBackward(d2.Span, d1.Span, geluDerivative.Span)),
+            ("LayerNorm", () => Kernels.LayerNormBackward(d0.Span, dlnw.Span, dlnb.Span, d2.Span, h0.Span, mean.Span, rstd.Span, lnw.Span, B, 256)),
+            ("products", () => Kernels.LinearBackwardWeight(dw2.Span, d0.Span, h2.Span, B, 256, 256)),
+            ("bias gradients", () => Kernels.LinearBackwardBias(db.Span, d0.Span, B, 256)),
+            ("products", () => Kernels.LinearBackwardInput(d1.Span, d0.Span, w2.Span, B, 256, 256)),
+            ("GELU", () => Kernels.GeluBackward(d2.Span, d1.Span, geluDerivative.Span)),
+            ("LayerNorm", () => Kernels.LayerNormBackward(d0.Span, dlnw.Span, dlnb.Span, d2.Span, h0.Span, mean.Span, rstd.Span, lnw.Span, B, 256)),
+            ("products", () => Kernels.LinearBackwardWeight(dw1.Span, d0.Span, input.Span, B, 784, 256, skipZeroInputs: true)),
+            ("bias gradients", () => Kernels.LinearBackwardBias(db.Span, d0.Span, B, 256)),
+            ("AdamW", () => adamW.Step(parameters.Span, gradients.Span, state.Span)),
         ];
         var c = CultureInfo.InvariantCulture;
         foreach (int threads in new[] { 1, 2 })

@@ -215,15 +215,15 @@ internal static class ModelEmitter
 
     private static void WriteFields(IndentedTextWriter w, ModelSpec model, ModelPlan plan, List<(PropertySpec Property, Lowered Lowered)> layers)
     {
-        w.WriteLine("// One allocation per arena, made once in the constructor; nothing allocates after that.");
-        w.WriteLine("private readonly float[] _parameters = new float[ParameterCount];");
-        w.WriteLine("private readonly float[] _gradients = new float[ParameterCount];");
-        w.WriteLine("private readonly float[] _optimizerState = new float[OptimizerSlots * ParameterCount];");
-        w.WriteLine("private readonly float[] _activations = new float[BatchSize * ActivationsPerRow];");
-        w.WriteLine("private readonly float[] _activationGradients = new float[BatchSize * ActivationGradientsPerRow];");
+        w.WriteLine("// One allocation per arena, made once in the constructor and aligned to a cache line; nothing allocates after that.");
+        w.WriteLine("private readonly global::ModelGen.Arena<float> _parameters = new(ParameterCount);");
+        w.WriteLine("private readonly global::ModelGen.Arena<float> _gradients = new(ParameterCount);");
+        w.WriteLine("private readonly global::ModelGen.Arena<float> _optimizerState = new(OptimizerSlots * ParameterCount);");
+        w.WriteLine("private readonly global::ModelGen.Arena<float> _activations = new(BatchSize * ActivationsPerRow);");
+        w.WriteLine("private readonly global::ModelGen.Arena<float> _activationGradients = new(BatchSize * ActivationGradientsPerRow);");
         w.WriteLine("private readonly int[] _targets = new int[BatchSize * TargetsPerRow];");
         if (model.TokenInput) w.WriteLine("private readonly int[] _tokens = new int[BatchSize * InputSize];");
-        if (plan.Derivatives.Count > 0) w.WriteLine("private readonly double[] _derivatives = new double[BatchSize * DerivativesPerRow];");
+        if (plan.Derivatives.Count > 0) w.WriteLine("private readonly global::ModelGen.Arena<double> _derivatives = new(BatchSize * DerivativesPerRow);");
         w.WriteLine();
         w.WriteLine("private global::ModelGen.Rng _random;");
         w.WriteLine("private bool _training = true;");
@@ -255,23 +255,23 @@ internal static class ModelEmitter
         w.WriteLine("// Parameter views (value and gradient), constant slices of the arenas.");
         foreach (var p in plan.Parameters)
         {
-            w.WriteLine($"private {Span} {p.Member} => new(_parameters, {Literal.Grouped(p.Offset)}, {Literal.Grouped(p.Length)}); // {p.ShapeText}");
-            w.WriteLine($"private {Span} {GradientView(p)} => new(_gradients, {Literal.Grouped(p.Offset)}, {Literal.Grouped(p.Length)});");
+            w.WriteLine($"private {Span} {p.Member} => _parameters.Slice({Literal.Grouped(p.Offset)}, {Literal.Grouped(p.Length)}); // {p.ShapeText}");
+            w.WriteLine($"private {Span} {GradientView(p)} => _gradients.Slice({Literal.Grouped(p.Offset)}, {Literal.Grouped(p.Length)});");
         }
         w.WriteLine();
         w.WriteLine("// Activation views, sized for the full batch; a call uses the first rows of each.");
         if (model.TokenInput) w.WriteLine("private global::System.Span<int> model_tokens => _tokens; // (B, " + Literal.Int(model.InputSize) + ") token ids");
         foreach (var b in plan.Activations)
-            w.WriteLine($"private {Span} {b.Member} => new(_activations, BatchSize * {Literal.Grouped(b.Offset)}, BatchSize * {Literal.Grouped(b.PerRow)}); // {b.ShapeText}");
+            w.WriteLine($"private {Span} {b.Member} => _activations.Slice(BatchSize * {Literal.Grouped(b.Offset)}, BatchSize * {Literal.Grouped(b.PerRow)}); // {b.ShapeText}");
         w.WriteLine();
         w.WriteLine("// Gradients of the activations.");
         foreach (var b in plan.ActivationGradients)
-            w.WriteLine($"private {Span} {b.Member} => new(_activationGradients, BatchSize * {Literal.Grouped(b.Offset)}, BatchSize * {Literal.Grouped(b.PerRow)}); // {b.ShapeText}");
+            w.WriteLine($"private {Span} {b.Member} => _activationGradients.Slice(BatchSize * {Literal.Grouped(b.Offset)}, BatchSize * {Literal.Grouped(b.PerRow)}); // {b.ShapeText}");
         w.WriteLine();
         if (plan.Derivatives.Count == 0) return;
         w.WriteLine("// Derivatives saved by the forward for the backward.");
         foreach (var b in plan.Derivatives)
-            w.WriteLine($"private global::System.Span<double> {b.Member} => new(_derivatives, BatchSize * {Literal.Grouped(b.Offset)}, BatchSize * {Literal.Grouped(b.PerRow)}); // {b.ShapeText}");
+            w.WriteLine($"private global::System.Span<double> {b.Member} => _derivatives.Slice(BatchSize * {Literal.Grouped(b.Offset)}, BatchSize * {Literal.Grouped(b.PerRow)}); // {b.ShapeText}");
         w.WriteLine();
     }
 
@@ -282,7 +282,7 @@ internal static class ModelEmitter
             w.WriteLine($"{property.Accessibility} partial global::ModelGen.{property.Layer.ModuleType} {ModelPlan.Identifier(property.PropertyName)} {{ get => {ModuleField(property)}; }}");
         }
         w.WriteLine();
-        w.WriteLine("private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);");
+        w.WriteLine("private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters.Memory, _gradients.Memory);");
         w.WriteLine();
     }
 
@@ -312,13 +312,13 @@ internal static class ModelEmitter
             public void Eval() => _training = false;
 
             /// <inheritdoc/>
-            public global::System.Span<float> Parameters => _parameters;
+            public global::System.Span<float> Parameters => _parameters.Span;
 
             /// <inheritdoc/>
-            public global::System.Span<float> Gradients => _gradients;
+            public global::System.Span<float> Gradients => _gradients.Span;
 
             /// <inheritdoc/>
-            public global::System.Span<float> OptimizerState => _optimizerState;
+            public global::System.Span<float> OptimizerState => _optimizerState.Span;
 
             /// <inheritdoc/>
             public global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo> ParameterTable => s_parameterTable;
@@ -330,7 +330,7 @@ internal static class ModelEmitter
             public global::ModelGen.Parameter GetParameter(string name) => ParameterAt({{Guard}}.IndexOf(s_parameterTable, name));
 
             /// <inheritdoc/>
-            public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients);
+            public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients.Span);
 
             /// <inheritdoc/>
             public void Forward({{inSpan}} input, int rows, global::System.Span<float> output)
@@ -372,7 +372,7 @@ internal static class ModelEmitter
             public void Step(global::ModelGen.Optimizer optimizer)
             {
                 int slots = {{Guard}}.OptimizerSlots(optimizer, OptimizerSlots);
-                optimizer.Step(_parameters, _gradients, new global::System.Span<float>(_optimizerState, 0, slots * ParameterCount));
+                optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount));
             }
 
             /// <inheritdoc/>

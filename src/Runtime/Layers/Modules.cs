@@ -6,11 +6,17 @@ namespace ModelGen;
 /// <summary>One parameter tensor of a model, with views of its values and its gradient.</summary>
 public sealed class Parameter
 {
-    private readonly float[] _values;
-    private readonly float[] _gradients;
+    private readonly Memory<float> _values;
+    private readonly Memory<float> _gradients;
 
     /// <summary>Wraps the tensor <paramref name="info"/> of the arenas <paramref name="values"/> and <paramref name="gradients"/>.</summary>
     public Parameter(ParameterInfo info, float[] values, float[] gradients)
+        : this(info, values.AsMemory(), gradients.AsMemory())
+    {
+    }
+
+    /// <summary>Wraps the tensor <paramref name="info"/> of the arenas <paramref name="values"/> and <paramref name="gradients"/>.</summary>
+    public Parameter(ParameterInfo info, Memory<float> values, Memory<float> gradients)
     {
         Info = info;
         _values = values;
@@ -27,10 +33,10 @@ public sealed class Parameter
     public IReadOnlyList<int> Shape => Info.Shape;
 
     /// <summary>The values, row-major.</summary>
-    public Span<float> Data => _values.AsSpan(Info.Offset, Info.Length);
+    public Span<float> Data => _values.Span.Slice(Info.Offset, Info.Length);
 
     /// <summary>The accumulated gradient, row-major.</summary>
-    public Span<float> Grad => _gradients.AsSpan(Info.Offset, Info.Length);
+    public Span<float> Grad => _gradients.Span.Slice(Info.Offset, Info.Length);
 
     /// <inheritdoc/>
     public override string ToString() => Info.ToString();

@@ -39,12 +39,12 @@ public partial class Probe : global::ModelGen.IModel<float>
         new("head.fc.bias",    offset: 24, 2),
     ];
 
-    // One allocation per arena, made once in the constructor; nothing allocates after that.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
-    private readonly float[] _optimizerState = new float[OptimizerSlots * ParameterCount];
-    private readonly float[] _activations = new float[BatchSize * ActivationsPerRow];
-    private readonly float[] _activationGradients = new float[BatchSize * ActivationGradientsPerRow];
+    // One allocation per arena, made once in the constructor and aligned to a cache line; nothing allocates after that.
+    private readonly global::ModelGen.Arena<float> _parameters = new(ParameterCount);
+    private readonly global::ModelGen.Arena<float> _gradients = new(ParameterCount);
+    private readonly global::ModelGen.Arena<float> _optimizerState = new(OptimizerSlots * ParameterCount);
+    private readonly global::ModelGen.Arena<float> _activations = new(BatchSize * ActivationsPerRow);
+    private readonly global::ModelGen.Arena<float> _activationGradients = new(BatchSize * ActivationGradientsPerRow);
     private readonly int[] _targets = new int[BatchSize * TargetsPerRow];
 
     private global::ModelGen.Rng _random;
@@ -69,27 +69,27 @@ public partial class Probe : global::ModelGen.IModel<float>
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
-    private global::System.Span<float> project_weight => new(_parameters, 0, 16); // (4, 4)
-    private global::System.Span<float> d_project_weight => new(_gradients, 0, 16);
-    private global::System.Span<float> head_fc_weight => new(_parameters, 16, 8); // (2, 4)
-    private global::System.Span<float> d_head_fc_weight => new(_gradients, 16, 8);
-    private global::System.Span<float> head_fc_bias => new(_parameters, 24, 2); // (2)
-    private global::System.Span<float> d_head_fc_bias => new(_gradients, 24, 2);
+    private global::System.Span<float> project_weight => _parameters.Slice(0, 16); // (4, 4)
+    private global::System.Span<float> d_project_weight => _gradients.Slice(0, 16);
+    private global::System.Span<float> head_fc_weight => _parameters.Slice(16, 8); // (2, 4)
+    private global::System.Span<float> d_head_fc_weight => _gradients.Slice(16, 8);
+    private global::System.Span<float> head_fc_bias => _parameters.Slice(24, 2); // (2)
+    private global::System.Span<float> d_head_fc_bias => _gradients.Slice(24, 2);
 
     // Activation views, sized for the full batch; a call uses the first rows of each.
-    private global::System.Span<float> model_input => new(_activations, BatchSize * 0, BatchSize * 4); // (B, 4)
-    private global::System.Span<float> project => new(_activations, BatchSize * 4, BatchSize * 4); // (B, 4)
-    private global::System.Span<float> head_fc => new(_activations, BatchSize * 8, BatchSize * 2); // (B, 2)
-    private global::System.Span<float> probs => new(_activations, BatchSize * 10, BatchSize * 2); // (B, 2)
+    private global::System.Span<float> model_input => _activations.Slice(BatchSize * 0, BatchSize * 4); // (B, 4)
+    private global::System.Span<float> project => _activations.Slice(BatchSize * 4, BatchSize * 4); // (B, 4)
+    private global::System.Span<float> head_fc => _activations.Slice(BatchSize * 8, BatchSize * 2); // (B, 2)
+    private global::System.Span<float> probs => _activations.Slice(BatchSize * 10, BatchSize * 2); // (B, 2)
 
     // Gradients of the activations.
-    private global::System.Span<float> d_project => new(_activationGradients, BatchSize * 0, BatchSize * 4); // (B, 4)
-    private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 4, BatchSize * 2); // (B, 2)
+    private global::System.Span<float> d_project => _activationGradients.Slice(BatchSize * 0, BatchSize * 4); // (B, 4)
+    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 4, BatchSize * 2); // (B, 2)
 
     public partial global::ModelGen.Linear Project { get => _projectModule; }
     public partial global::ModelGen.ClassificationHead Head { get => _headModule; }
 
-    private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);
+    private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters.Memory, _gradients.Memory);
 
     int global::ModelGen.IModel.BatchSize => BatchSize;
     int global::ModelGen.IModel.InputSize => InputSize;
@@ -107,13 +107,13 @@ public partial class Probe : global::ModelGen.IModel<float>
     public void Eval() => _training = false;
 
     /// <inheritdoc/>
-    public global::System.Span<float> Parameters => _parameters;
+    public global::System.Span<float> Parameters => _parameters.Span;
 
     /// <inheritdoc/>
-    public global::System.Span<float> Gradients => _gradients;
+    public global::System.Span<float> Gradients => _gradients.Span;
 
     /// <inheritdoc/>
-    public global::System.Span<float> OptimizerState => _optimizerState;
+    public global::System.Span<float> OptimizerState => _optimizerState.Span;
 
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo> ParameterTable => s_parameterTable;
@@ -125,7 +125,7 @@ public partial class Probe : global::ModelGen.IModel<float>
     public global::ModelGen.Parameter GetParameter(string name) => ParameterAt(global::ModelGen.ModelGuard.IndexOf(s_parameterTable, name));
 
     /// <inheritdoc/>
-    public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients);
+    public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients.Span);
 
     /// <inheritdoc/>
     public void Forward(global::System.ReadOnlySpan<float> input, int rows, global::System.Span<float> output)
@@ -167,7 +167,7 @@ public partial class Probe : global::ModelGen.IModel<float>
     public void Step(global::ModelGen.Optimizer optimizer)
     {
         int slots = global::ModelGen.ModelGuard.OptimizerSlots(optimizer, OptimizerSlots);
-        optimizer.Step(_parameters, _gradients, new global::System.Span<float>(_optimizerState, 0, slots * ParameterCount));
+        optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount));
     }
 
     /// <inheritdoc/>

@@ -55,14 +55,14 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         new("head.fc.bias",           offset: 772, 3),
     ];
 
-    // One allocation per arena, made once in the constructor; nothing allocates after that.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
-    private readonly float[] _optimizerState = new float[OptimizerSlots * ParameterCount];
-    private readonly float[] _activations = new float[BatchSize * ActivationsPerRow];
-    private readonly float[] _activationGradients = new float[BatchSize * ActivationGradientsPerRow];
+    // One allocation per arena, made once in the constructor and aligned to a cache line; nothing allocates after that.
+    private readonly global::ModelGen.Arena<float> _parameters = new(ParameterCount);
+    private readonly global::ModelGen.Arena<float> _gradients = new(ParameterCount);
+    private readonly global::ModelGen.Arena<float> _optimizerState = new(OptimizerSlots * ParameterCount);
+    private readonly global::ModelGen.Arena<float> _activations = new(BatchSize * ActivationsPerRow);
+    private readonly global::ModelGen.Arena<float> _activationGradients = new(BatchSize * ActivationGradientsPerRow);
     private readonly int[] _targets = new int[BatchSize * TargetsPerRow];
-    private readonly double[] _derivatives = new double[BatchSize * DerivativesPerRow];
+    private readonly global::ModelGen.Arena<double> _derivatives = new(BatchSize * DerivativesPerRow);
 
     private global::ModelGen.Rng _random;
     private bool _training = true;
@@ -119,76 +119,76 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
-    private global::System.Span<float> input_norm_weight => new(_parameters, 0, 6); // (6)
-    private global::System.Span<float> d_input_norm_weight => new(_gradients, 0, 6);
-    private global::System.Span<float> input_norm_bias => new(_parameters, 6, 6); // (6)
-    private global::System.Span<float> d_input_norm_bias => new(_gradients, 6, 6);
-    private global::System.Span<float> proj_weight => new(_parameters, 12, 48); // (8, 6)
-    private global::System.Span<float> d_proj_weight => new(_gradients, 12, 48);
-    private global::System.Span<float> proj_bias => new(_parameters, 60, 8); // (8)
-    private global::System.Span<float> d_proj_bias => new(_gradients, 60, 8);
-    private global::System.Span<float> ffn_fn_0_weight => new(_parameters, 68, 8); // (8)
-    private global::System.Span<float> d_ffn_fn_0_weight => new(_gradients, 68, 8);
-    private global::System.Span<float> ffn_fn_0_bias => new(_parameters, 76, 8); // (8)
-    private global::System.Span<float> d_ffn_fn_0_bias => new(_gradients, 76, 8);
-    private global::System.Span<float> ffn_fn_1_net_0_weight => new(_parameters, 84, 256); // (32, 8)
-    private global::System.Span<float> d_ffn_fn_1_net_0_weight => new(_gradients, 84, 256);
-    private global::System.Span<float> ffn_fn_1_net_0_bias => new(_parameters, 340, 32); // (32)
-    private global::System.Span<float> d_ffn_fn_1_net_0_bias => new(_gradients, 340, 32);
-    private global::System.Span<float> ffn_fn_1_net_2_weight => new(_parameters, 372, 256); // (8, 32)
-    private global::System.Span<float> d_ffn_fn_1_net_2_weight => new(_gradients, 372, 256);
-    private global::System.Span<float> ffn_fn_1_net_2_bias => new(_parameters, 628, 8); // (8)
-    private global::System.Span<float> d_ffn_fn_1_net_2_bias => new(_gradients, 628, 8);
-    private global::System.Span<float> mixer_fn_0_weight => new(_parameters, 636, 64); // (8, 8)
-    private global::System.Span<float> d_mixer_fn_0_weight => new(_gradients, 636, 64);
-    private global::System.Span<float> out_layers_0_weight => new(_parameters, 700, 48); // (6, 8)
-    private global::System.Span<float> d_out_layers_0_weight => new(_gradients, 700, 48);
-    private global::System.Span<float> out_layers_0_bias => new(_parameters, 748, 6); // (6)
-    private global::System.Span<float> d_out_layers_0_bias => new(_gradients, 748, 6);
-    private global::System.Span<float> head_fc_weight => new(_parameters, 754, 18); // (3, 6)
-    private global::System.Span<float> d_head_fc_weight => new(_gradients, 754, 18);
-    private global::System.Span<float> head_fc_bias => new(_parameters, 772, 3); // (3)
-    private global::System.Span<float> d_head_fc_bias => new(_gradients, 772, 3);
+    private global::System.Span<float> input_norm_weight => _parameters.Slice(0, 6); // (6)
+    private global::System.Span<float> d_input_norm_weight => _gradients.Slice(0, 6);
+    private global::System.Span<float> input_norm_bias => _parameters.Slice(6, 6); // (6)
+    private global::System.Span<float> d_input_norm_bias => _gradients.Slice(6, 6);
+    private global::System.Span<float> proj_weight => _parameters.Slice(12, 48); // (8, 6)
+    private global::System.Span<float> d_proj_weight => _gradients.Slice(12, 48);
+    private global::System.Span<float> proj_bias => _parameters.Slice(60, 8); // (8)
+    private global::System.Span<float> d_proj_bias => _gradients.Slice(60, 8);
+    private global::System.Span<float> ffn_fn_0_weight => _parameters.Slice(68, 8); // (8)
+    private global::System.Span<float> d_ffn_fn_0_weight => _gradients.Slice(68, 8);
+    private global::System.Span<float> ffn_fn_0_bias => _parameters.Slice(76, 8); // (8)
+    private global::System.Span<float> d_ffn_fn_0_bias => _gradients.Slice(76, 8);
+    private global::System.Span<float> ffn_fn_1_net_0_weight => _parameters.Slice(84, 256); // (32, 8)
+    private global::System.Span<float> d_ffn_fn_1_net_0_weight => _gradients.Slice(84, 256);
+    private global::System.Span<float> ffn_fn_1_net_0_bias => _parameters.Slice(340, 32); // (32)
+    private global::System.Span<float> d_ffn_fn_1_net_0_bias => _gradients.Slice(340, 32);
+    private global::System.Span<float> ffn_fn_1_net_2_weight => _parameters.Slice(372, 256); // (8, 32)
+    private global::System.Span<float> d_ffn_fn_1_net_2_weight => _gradients.Slice(372, 256);
+    private global::System.Span<float> ffn_fn_1_net_2_bias => _parameters.Slice(628, 8); // (8)
+    private global::System.Span<float> d_ffn_fn_1_net_2_bias => _gradients.Slice(628, 8);
+    private global::System.Span<float> mixer_fn_0_weight => _parameters.Slice(636, 64); // (8, 8)
+    private global::System.Span<float> d_mixer_fn_0_weight => _gradients.Slice(636, 64);
+    private global::System.Span<float> out_layers_0_weight => _parameters.Slice(700, 48); // (6, 8)
+    private global::System.Span<float> d_out_layers_0_weight => _gradients.Slice(700, 48);
+    private global::System.Span<float> out_layers_0_bias => _parameters.Slice(748, 6); // (6)
+    private global::System.Span<float> d_out_layers_0_bias => _gradients.Slice(748, 6);
+    private global::System.Span<float> head_fc_weight => _parameters.Slice(754, 18); // (3, 6)
+    private global::System.Span<float> d_head_fc_weight => _gradients.Slice(754, 18);
+    private global::System.Span<float> head_fc_bias => _parameters.Slice(772, 3); // (3)
+    private global::System.Span<float> d_head_fc_bias => _gradients.Slice(772, 3);
 
     // Activation views, sized for the full batch; a call uses the first rows of each.
-    private global::System.Span<float> model_input => new(_activations, BatchSize * 0, BatchSize * 6); // (B, 6)
-    private global::System.Span<float> input_norm_mean => new(_activations, BatchSize * 6, BatchSize * 1); // (B, 1)
-    private global::System.Span<float> input_norm_rstd => new(_activations, BatchSize * 7, BatchSize * 1); // (B, 1)
-    private global::System.Span<float> input_norm => new(_activations, BatchSize * 8, BatchSize * 6); // (B, 6)
-    private global::System.Span<float> proj => new(_activations, BatchSize * 14, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> ffn_fn_0_mean => new(_activations, BatchSize * 22, BatchSize * 1); // (B, 1)
-    private global::System.Span<float> ffn_fn_0_rstd => new(_activations, BatchSize * 23, BatchSize * 1); // (B, 1)
-    private global::System.Span<float> ffn_fn_0 => new(_activations, BatchSize * 24, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> ffn_fn_1_net_0 => new(_activations, BatchSize * 32, BatchSize * 32); // (B, 32)
-    private global::System.Span<float> ffn_fn_1_net_1 => new(_activations, BatchSize * 64, BatchSize * 32); // (B, 32)
-    private global::System.Span<float> ffn_fn_1_net_2 => new(_activations, BatchSize * 96, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> ffn => new(_activations, BatchSize * 104, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> mixer_fn_0 => new(_activations, BatchSize * 112, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> mixer_fn_1 => new(_activations, BatchSize * 120, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> mixer => new(_activations, BatchSize * 128, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> drop_mask => new(_activations, BatchSize * 136, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> drop => new(_activations, BatchSize * 144, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> out_layers_0 => new(_activations, BatchSize * 152, BatchSize * 6); // (B, 6)
-    private global::System.Span<float> head_fc => new(_activations, BatchSize * 158, BatchSize * 3); // (B, 3)
-    private global::System.Span<float> probs => new(_activations, BatchSize * 161, BatchSize * 3); // (B, 3)
+    private global::System.Span<float> model_input => _activations.Slice(BatchSize * 0, BatchSize * 6); // (B, 6)
+    private global::System.Span<float> input_norm_mean => _activations.Slice(BatchSize * 6, BatchSize * 1); // (B, 1)
+    private global::System.Span<float> input_norm_rstd => _activations.Slice(BatchSize * 7, BatchSize * 1); // (B, 1)
+    private global::System.Span<float> input_norm => _activations.Slice(BatchSize * 8, BatchSize * 6); // (B, 6)
+    private global::System.Span<float> proj => _activations.Slice(BatchSize * 14, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> ffn_fn_0_mean => _activations.Slice(BatchSize * 22, BatchSize * 1); // (B, 1)
+    private global::System.Span<float> ffn_fn_0_rstd => _activations.Slice(BatchSize * 23, BatchSize * 1); // (B, 1)
+    private global::System.Span<float> ffn_fn_0 => _activations.Slice(BatchSize * 24, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> ffn_fn_1_net_0 => _activations.Slice(BatchSize * 32, BatchSize * 32); // (B, 32)
+    private global::System.Span<float> ffn_fn_1_net_1 => _activations.Slice(BatchSize * 64, BatchSize * 32); // (B, 32)
+    private global::System.Span<float> ffn_fn_1_net_2 => _activations.Slice(BatchSize * 96, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> ffn => _activations.Slice(BatchSize * 104, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> mixer_fn_0 => _activations.Slice(BatchSize * 112, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> mixer_fn_1 => _activations.Slice(BatchSize * 120, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> mixer => _activations.Slice(BatchSize * 128, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> drop_mask => _activations.Slice(BatchSize * 136, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> drop => _activations.Slice(BatchSize * 144, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> out_layers_0 => _activations.Slice(BatchSize * 152, BatchSize * 6); // (B, 6)
+    private global::System.Span<float> head_fc => _activations.Slice(BatchSize * 158, BatchSize * 3); // (B, 3)
+    private global::System.Span<float> probs => _activations.Slice(BatchSize * 161, BatchSize * 3); // (B, 3)
 
     // Gradients of the activations.
-    private global::System.Span<float> d_model_input => new(_activationGradients, BatchSize * 0, BatchSize * 6); // (B, 6)
-    private global::System.Span<float> d_input_norm => new(_activationGradients, BatchSize * 6, BatchSize * 6); // (B, 6)
-    private global::System.Span<float> d_proj => new(_activationGradients, BatchSize * 12, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_ffn_fn_0 => new(_activationGradients, BatchSize * 20, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_ffn_fn_1_net_0 => new(_activationGradients, BatchSize * 28, BatchSize * 32); // (B, 32)
-    private global::System.Span<float> d_ffn_fn_1_net_1 => new(_activationGradients, BatchSize * 60, BatchSize * 32); // (B, 32)
-    private global::System.Span<float> d_ffn_fn_1_net_2 => new(_activationGradients, BatchSize * 92, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_mixer_fn_0 => new(_activationGradients, BatchSize * 100, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_mixer_fn_1 => new(_activationGradients, BatchSize * 108, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_drop => new(_activationGradients, BatchSize * 116, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_out_layers_0 => new(_activationGradients, BatchSize * 124, BatchSize * 6); // (B, 6)
-    private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 130, BatchSize * 3); // (B, 3)
+    private global::System.Span<float> d_model_input => _activationGradients.Slice(BatchSize * 0, BatchSize * 6); // (B, 6)
+    private global::System.Span<float> d_input_norm => _activationGradients.Slice(BatchSize * 6, BatchSize * 6); // (B, 6)
+    private global::System.Span<float> d_proj => _activationGradients.Slice(BatchSize * 12, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_ffn_fn_0 => _activationGradients.Slice(BatchSize * 20, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_ffn_fn_1_net_0 => _activationGradients.Slice(BatchSize * 28, BatchSize * 32); // (B, 32)
+    private global::System.Span<float> d_ffn_fn_1_net_1 => _activationGradients.Slice(BatchSize * 60, BatchSize * 32); // (B, 32)
+    private global::System.Span<float> d_ffn_fn_1_net_2 => _activationGradients.Slice(BatchSize * 92, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_mixer_fn_0 => _activationGradients.Slice(BatchSize * 100, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_mixer_fn_1 => _activationGradients.Slice(BatchSize * 108, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_drop => _activationGradients.Slice(BatchSize * 116, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_out_layers_0 => _activationGradients.Slice(BatchSize * 124, BatchSize * 6); // (B, 6)
+    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 130, BatchSize * 3); // (B, 3)
 
     // Derivatives saved by the forward for the backward.
-    private global::System.Span<double> ffn_fn_1_net_1_derivative => new(_derivatives, BatchSize * 0, BatchSize * 32); // (B, 32)
-    private global::System.Span<double> mixer_fn_1_derivative => new(_derivatives, BatchSize * 32, BatchSize * 8); // (B, 8)
+    private global::System.Span<double> ffn_fn_1_net_1_derivative => _derivatives.Slice(BatchSize * 0, BatchSize * 32); // (B, 32)
+    private global::System.Span<double> mixer_fn_1_derivative => _derivatives.Slice(BatchSize * 32, BatchSize * 8); // (B, 8)
 
     public partial global::ModelGen.LayerNorm InputNorm { get => _inputNormModule; }
     public partial global::ModelGen.Linear Proj { get => _projModule; }
@@ -198,7 +198,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     public partial global::ModelGen.Mlp Out { get => _outModule; }
     public partial global::ModelGen.ClassificationHead Head { get => _headModule; }
 
-    private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);
+    private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters.Memory, _gradients.Memory);
 
     int global::ModelGen.IModel.BatchSize => BatchSize;
     int global::ModelGen.IModel.InputSize => InputSize;
@@ -216,13 +216,13 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     public void Eval() => _training = false;
 
     /// <inheritdoc/>
-    public global::System.Span<float> Parameters => _parameters;
+    public global::System.Span<float> Parameters => _parameters.Span;
 
     /// <inheritdoc/>
-    public global::System.Span<float> Gradients => _gradients;
+    public global::System.Span<float> Gradients => _gradients.Span;
 
     /// <inheritdoc/>
-    public global::System.Span<float> OptimizerState => _optimizerState;
+    public global::System.Span<float> OptimizerState => _optimizerState.Span;
 
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo> ParameterTable => s_parameterTable;
@@ -234,7 +234,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     public global::ModelGen.Parameter GetParameter(string name) => ParameterAt(global::ModelGen.ModelGuard.IndexOf(s_parameterTable, name));
 
     /// <inheritdoc/>
-    public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients);
+    public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients.Span);
 
     /// <inheritdoc/>
     public void Forward(global::System.ReadOnlySpan<float> input, int rows, global::System.Span<float> output)
@@ -276,7 +276,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     public void Step(global::ModelGen.Optimizer optimizer)
     {
         int slots = global::ModelGen.ModelGuard.OptimizerSlots(optimizer, OptimizerSlots);
-        optimizer.Step(_parameters, _gradients, new global::System.Span<float>(_optimizerState, 0, slots * ParameterCount));
+        optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount));
     }
 
     /// <inheritdoc/>

@@ -52,14 +52,14 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         new("head.fc.bias",          offset: 742, 5),
     ];
 
-    // One allocation per arena, made once in the constructor; nothing allocates after that.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
-    private readonly float[] _optimizerState = new float[OptimizerSlots * ParameterCount];
-    private readonly float[] _activations = new float[BatchSize * ActivationsPerRow];
-    private readonly float[] _activationGradients = new float[BatchSize * ActivationGradientsPerRow];
+    // One allocation per arena, made once in the constructor and aligned to a cache line; nothing allocates after that.
+    private readonly global::ModelGen.Arena<float> _parameters = new(ParameterCount);
+    private readonly global::ModelGen.Arena<float> _gradients = new(ParameterCount);
+    private readonly global::ModelGen.Arena<float> _optimizerState = new(OptimizerSlots * ParameterCount);
+    private readonly global::ModelGen.Arena<float> _activations = new(BatchSize * ActivationsPerRow);
+    private readonly global::ModelGen.Arena<float> _activationGradients = new(BatchSize * ActivationGradientsPerRow);
     private readonly int[] _targets = new int[BatchSize * TargetsPerRow];
-    private readonly double[] _derivatives = new double[BatchSize * DerivativesPerRow];
+    private readonly global::ModelGen.Arena<double> _derivatives = new(BatchSize * DerivativesPerRow);
 
     private global::ModelGen.Rng _random;
     private bool _training = true;
@@ -101,65 +101,65 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
-    private global::System.Span<float> body_layers_0_weight => new(_parameters, 0, 192); // (16, 12)
-    private global::System.Span<float> d_body_layers_0_weight => new(_gradients, 0, 192);
-    private global::System.Span<float> body_layers_0_bias => new(_parameters, 192, 16); // (16)
-    private global::System.Span<float> d_body_layers_0_bias => new(_gradients, 192, 16);
-    private global::System.Span<float> body_layers_1_weight => new(_parameters, 208, 16); // (16)
-    private global::System.Span<float> d_body_layers_1_weight => new(_gradients, 208, 16);
-    private global::System.Span<float> body_layers_1_bias => new(_parameters, 224, 16); // (16)
-    private global::System.Span<float> d_body_layers_1_bias => new(_gradients, 224, 16);
-    private global::System.Span<float> body_layers_3_weight => new(_parameters, 240, 256); // (16, 16)
-    private global::System.Span<float> d_body_layers_3_weight => new(_gradients, 240, 256);
-    private global::System.Span<float> body_layers_3_bias => new(_parameters, 496, 16); // (16)
-    private global::System.Span<float> d_body_layers_3_bias => new(_gradients, 496, 16);
-    private global::System.Span<float> body_layers_4_weight => new(_parameters, 512, 16); // (16)
-    private global::System.Span<float> d_body_layers_4_weight => new(_gradients, 512, 16);
-    private global::System.Span<float> body_layers_4_bias => new(_parameters, 528, 16); // (16)
-    private global::System.Span<float> d_body_layers_4_bias => new(_gradients, 528, 16);
-    private global::System.Span<float> body_layers_6_weight => new(_parameters, 544, 144); // (9, 16)
-    private global::System.Span<float> d_body_layers_6_weight => new(_gradients, 544, 144);
-    private global::System.Span<float> body_layers_6_bias => new(_parameters, 688, 9); // (9)
-    private global::System.Span<float> d_body_layers_6_bias => new(_gradients, 688, 9);
-    private global::System.Span<float> head_fc_weight => new(_parameters, 697, 45); // (5, 9)
-    private global::System.Span<float> d_head_fc_weight => new(_gradients, 697, 45);
-    private global::System.Span<float> head_fc_bias => new(_parameters, 742, 5); // (5)
-    private global::System.Span<float> d_head_fc_bias => new(_gradients, 742, 5);
+    private global::System.Span<float> body_layers_0_weight => _parameters.Slice(0, 192); // (16, 12)
+    private global::System.Span<float> d_body_layers_0_weight => _gradients.Slice(0, 192);
+    private global::System.Span<float> body_layers_0_bias => _parameters.Slice(192, 16); // (16)
+    private global::System.Span<float> d_body_layers_0_bias => _gradients.Slice(192, 16);
+    private global::System.Span<float> body_layers_1_weight => _parameters.Slice(208, 16); // (16)
+    private global::System.Span<float> d_body_layers_1_weight => _gradients.Slice(208, 16);
+    private global::System.Span<float> body_layers_1_bias => _parameters.Slice(224, 16); // (16)
+    private global::System.Span<float> d_body_layers_1_bias => _gradients.Slice(224, 16);
+    private global::System.Span<float> body_layers_3_weight => _parameters.Slice(240, 256); // (16, 16)
+    private global::System.Span<float> d_body_layers_3_weight => _gradients.Slice(240, 256);
+    private global::System.Span<float> body_layers_3_bias => _parameters.Slice(496, 16); // (16)
+    private global::System.Span<float> d_body_layers_3_bias => _gradients.Slice(496, 16);
+    private global::System.Span<float> body_layers_4_weight => _parameters.Slice(512, 16); // (16)
+    private global::System.Span<float> d_body_layers_4_weight => _gradients.Slice(512, 16);
+    private global::System.Span<float> body_layers_4_bias => _parameters.Slice(528, 16); // (16)
+    private global::System.Span<float> d_body_layers_4_bias => _gradients.Slice(528, 16);
+    private global::System.Span<float> body_layers_6_weight => _parameters.Slice(544, 144); // (9, 16)
+    private global::System.Span<float> d_body_layers_6_weight => _gradients.Slice(544, 144);
+    private global::System.Span<float> body_layers_6_bias => _parameters.Slice(688, 9); // (9)
+    private global::System.Span<float> d_body_layers_6_bias => _gradients.Slice(688, 9);
+    private global::System.Span<float> head_fc_weight => _parameters.Slice(697, 45); // (5, 9)
+    private global::System.Span<float> d_head_fc_weight => _gradients.Slice(697, 45);
+    private global::System.Span<float> head_fc_bias => _parameters.Slice(742, 5); // (5)
+    private global::System.Span<float> d_head_fc_bias => _gradients.Slice(742, 5);
 
     // Activation views, sized for the full batch; a call uses the first rows of each.
-    private global::System.Span<float> model_input => new(_activations, BatchSize * 0, BatchSize * 12); // (B, 12)
-    private global::System.Span<float> body_layers_0 => new(_activations, BatchSize * 12, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> body_layers_1_mean => new(_activations, BatchSize * 28, BatchSize * 1); // (B, 1)
-    private global::System.Span<float> body_layers_1_rstd => new(_activations, BatchSize * 29, BatchSize * 1); // (B, 1)
-    private global::System.Span<float> body_layers_1 => new(_activations, BatchSize * 30, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> body_layers_2 => new(_activations, BatchSize * 46, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> body_layers_3 => new(_activations, BatchSize * 62, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> body_layers_4_mean => new(_activations, BatchSize * 78, BatchSize * 1); // (B, 1)
-    private global::System.Span<float> body_layers_4_rstd => new(_activations, BatchSize * 79, BatchSize * 1); // (B, 1)
-    private global::System.Span<float> body_layers_4 => new(_activations, BatchSize * 80, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> body_layers_5 => new(_activations, BatchSize * 96, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> body_layers_6 => new(_activations, BatchSize * 112, BatchSize * 9); // (B, 9)
-    private global::System.Span<float> head_fc => new(_activations, BatchSize * 121, BatchSize * 5); // (B, 5)
-    private global::System.Span<float> probs => new(_activations, BatchSize * 126, BatchSize * 5); // (B, 5)
+    private global::System.Span<float> model_input => _activations.Slice(BatchSize * 0, BatchSize * 12); // (B, 12)
+    private global::System.Span<float> body_layers_0 => _activations.Slice(BatchSize * 12, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> body_layers_1_mean => _activations.Slice(BatchSize * 28, BatchSize * 1); // (B, 1)
+    private global::System.Span<float> body_layers_1_rstd => _activations.Slice(BatchSize * 29, BatchSize * 1); // (B, 1)
+    private global::System.Span<float> body_layers_1 => _activations.Slice(BatchSize * 30, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> body_layers_2 => _activations.Slice(BatchSize * 46, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> body_layers_3 => _activations.Slice(BatchSize * 62, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> body_layers_4_mean => _activations.Slice(BatchSize * 78, BatchSize * 1); // (B, 1)
+    private global::System.Span<float> body_layers_4_rstd => _activations.Slice(BatchSize * 79, BatchSize * 1); // (B, 1)
+    private global::System.Span<float> body_layers_4 => _activations.Slice(BatchSize * 80, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> body_layers_5 => _activations.Slice(BatchSize * 96, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> body_layers_6 => _activations.Slice(BatchSize * 112, BatchSize * 9); // (B, 9)
+    private global::System.Span<float> head_fc => _activations.Slice(BatchSize * 121, BatchSize * 5); // (B, 5)
+    private global::System.Span<float> probs => _activations.Slice(BatchSize * 126, BatchSize * 5); // (B, 5)
 
     // Gradients of the activations.
-    private global::System.Span<float> d_body_layers_0 => new(_activationGradients, BatchSize * 0, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_1 => new(_activationGradients, BatchSize * 16, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_2 => new(_activationGradients, BatchSize * 32, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_3 => new(_activationGradients, BatchSize * 48, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_4 => new(_activationGradients, BatchSize * 64, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_5 => new(_activationGradients, BatchSize * 80, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_6 => new(_activationGradients, BatchSize * 96, BatchSize * 9); // (B, 9)
-    private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 105, BatchSize * 5); // (B, 5)
+    private global::System.Span<float> d_body_layers_0 => _activationGradients.Slice(BatchSize * 0, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> d_body_layers_1 => _activationGradients.Slice(BatchSize * 16, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> d_body_layers_2 => _activationGradients.Slice(BatchSize * 32, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> d_body_layers_3 => _activationGradients.Slice(BatchSize * 48, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> d_body_layers_4 => _activationGradients.Slice(BatchSize * 64, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> d_body_layers_5 => _activationGradients.Slice(BatchSize * 80, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> d_body_layers_6 => _activationGradients.Slice(BatchSize * 96, BatchSize * 9); // (B, 9)
+    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 105, BatchSize * 5); // (B, 5)
 
     // Derivatives saved by the forward for the backward.
-    private global::System.Span<double> body_layers_2_derivative => new(_derivatives, BatchSize * 0, BatchSize * 16); // (B, 16)
-    private global::System.Span<double> body_layers_5_derivative => new(_derivatives, BatchSize * 16, BatchSize * 16); // (B, 16)
+    private global::System.Span<double> body_layers_2_derivative => _derivatives.Slice(BatchSize * 0, BatchSize * 16); // (B, 16)
+    private global::System.Span<double> body_layers_5_derivative => _derivatives.Slice(BatchSize * 16, BatchSize * 16); // (B, 16)
 
     public partial global::ModelGen.Mlp Body { get => _bodyModule; }
     public partial global::ModelGen.ClassificationHead Head { get => _headModule; }
 
-    private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);
+    private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters.Memory, _gradients.Memory);
 
     int global::ModelGen.IModel.BatchSize => BatchSize;
     int global::ModelGen.IModel.InputSize => InputSize;
@@ -177,13 +177,13 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
     public void Eval() => _training = false;
 
     /// <inheritdoc/>
-    public global::System.Span<float> Parameters => _parameters;
+    public global::System.Span<float> Parameters => _parameters.Span;
 
     /// <inheritdoc/>
-    public global::System.Span<float> Gradients => _gradients;
+    public global::System.Span<float> Gradients => _gradients.Span;
 
     /// <inheritdoc/>
-    public global::System.Span<float> OptimizerState => _optimizerState;
+    public global::System.Span<float> OptimizerState => _optimizerState.Span;
 
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo> ParameterTable => s_parameterTable;
@@ -195,7 +195,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
     public global::ModelGen.Parameter GetParameter(string name) => ParameterAt(global::ModelGen.ModelGuard.IndexOf(s_parameterTable, name));
 
     /// <inheritdoc/>
-    public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients);
+    public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients.Span);
 
     /// <inheritdoc/>
     public void Forward(global::System.ReadOnlySpan<float> input, int rows, global::System.Span<float> output)
@@ -237,7 +237,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
     public void Step(global::ModelGen.Optimizer optimizer)
     {
         int slots = global::ModelGen.ModelGuard.OptimizerSlots(optimizer, OptimizerSlots);
-        optimizer.Step(_parameters, _gradients, new global::System.Span<float>(_optimizerState, 0, slots * ParameterCount));
+        optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount));
     }
 
     /// <inheritdoc/>

@@ -51,15 +51,15 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         new("head.fc.bias",             offset: 451, 7),
     ];
 
-    // One allocation per arena, made once in the constructor; nothing allocates after that.
-    private readonly float[] _parameters = new float[ParameterCount];
-    private readonly float[] _gradients = new float[ParameterCount];
-    private readonly float[] _optimizerState = new float[OptimizerSlots * ParameterCount];
-    private readonly float[] _activations = new float[BatchSize * ActivationsPerRow];
-    private readonly float[] _activationGradients = new float[BatchSize * ActivationGradientsPerRow];
+    // One allocation per arena, made once in the constructor and aligned to a cache line; nothing allocates after that.
+    private readonly global::ModelGen.Arena<float> _parameters = new(ParameterCount);
+    private readonly global::ModelGen.Arena<float> _gradients = new(ParameterCount);
+    private readonly global::ModelGen.Arena<float> _optimizerState = new(OptimizerSlots * ParameterCount);
+    private readonly global::ModelGen.Arena<float> _activations = new(BatchSize * ActivationsPerRow);
+    private readonly global::ModelGen.Arena<float> _activationGradients = new(BatchSize * ActivationGradientsPerRow);
     private readonly int[] _targets = new int[BatchSize * TargetsPerRow];
     private readonly int[] _tokens = new int[BatchSize * InputSize];
-    private readonly double[] _derivatives = new double[BatchSize * DerivativesPerRow];
+    private readonly global::ModelGen.Arena<double> _derivatives = new(BatchSize * DerivativesPerRow);
 
     private global::ModelGen.Rng _random;
     private bool _training = true;
@@ -107,62 +107,62 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
-    private global::System.Span<float> token_embedding_weight => new(_parameters, 0, 28); // (7, 4)
-    private global::System.Span<float> d_token_embedding_weight => new(_gradients, 0, 28);
-    private global::System.Span<float> per_position_weight => new(_parameters, 28, 20); // (5, 4)
-    private global::System.Span<float> d_per_position_weight => new(_gradients, 28, 20);
-    private global::System.Span<float> per_position_bias => new(_parameters, 48, 5); // (5)
-    private global::System.Span<float> d_per_position_bias => new(_gradients, 48, 5);
-    private global::System.Span<float> norm_weight => new(_parameters, 53, 15); // (15)
-    private global::System.Span<float> d_norm_weight => new(_gradients, 53, 15);
-    private global::System.Span<float> block_fn_0_weight => new(_parameters, 68, 15); // (15)
-    private global::System.Span<float> d_block_fn_0_weight => new(_gradients, 68, 15);
-    private global::System.Span<float> block_fn_1_net_0_weight => new(_parameters, 83, 120); // (8, 15)
-    private global::System.Span<float> d_block_fn_1_net_0_weight => new(_gradients, 83, 120);
-    private global::System.Span<float> block_fn_1_net_0_bias => new(_parameters, 203, 8); // (8)
-    private global::System.Span<float> d_block_fn_1_net_0_bias => new(_gradients, 203, 8);
-    private global::System.Span<float> block_fn_1_net_2_weight => new(_parameters, 211, 120); // (15, 8)
-    private global::System.Span<float> d_block_fn_1_net_2_weight => new(_gradients, 211, 120);
-    private global::System.Span<float> block_fn_1_net_2_bias => new(_parameters, 331, 15); // (15)
-    private global::System.Span<float> d_block_fn_1_net_2_bias => new(_gradients, 331, 15);
-    private global::System.Span<float> head_fc_weight => new(_parameters, 346, 105); // (7, 15)
-    private global::System.Span<float> d_head_fc_weight => new(_gradients, 346, 105);
-    private global::System.Span<float> head_fc_bias => new(_parameters, 451, 7); // (7)
-    private global::System.Span<float> d_head_fc_bias => new(_gradients, 451, 7);
+    private global::System.Span<float> token_embedding_weight => _parameters.Slice(0, 28); // (7, 4)
+    private global::System.Span<float> d_token_embedding_weight => _gradients.Slice(0, 28);
+    private global::System.Span<float> per_position_weight => _parameters.Slice(28, 20); // (5, 4)
+    private global::System.Span<float> d_per_position_weight => _gradients.Slice(28, 20);
+    private global::System.Span<float> per_position_bias => _parameters.Slice(48, 5); // (5)
+    private global::System.Span<float> d_per_position_bias => _gradients.Slice(48, 5);
+    private global::System.Span<float> norm_weight => _parameters.Slice(53, 15); // (15)
+    private global::System.Span<float> d_norm_weight => _gradients.Slice(53, 15);
+    private global::System.Span<float> block_fn_0_weight => _parameters.Slice(68, 15); // (15)
+    private global::System.Span<float> d_block_fn_0_weight => _gradients.Slice(68, 15);
+    private global::System.Span<float> block_fn_1_net_0_weight => _parameters.Slice(83, 120); // (8, 15)
+    private global::System.Span<float> d_block_fn_1_net_0_weight => _gradients.Slice(83, 120);
+    private global::System.Span<float> block_fn_1_net_0_bias => _parameters.Slice(203, 8); // (8)
+    private global::System.Span<float> d_block_fn_1_net_0_bias => _gradients.Slice(203, 8);
+    private global::System.Span<float> block_fn_1_net_2_weight => _parameters.Slice(211, 120); // (15, 8)
+    private global::System.Span<float> d_block_fn_1_net_2_weight => _gradients.Slice(211, 120);
+    private global::System.Span<float> block_fn_1_net_2_bias => _parameters.Slice(331, 15); // (15)
+    private global::System.Span<float> d_block_fn_1_net_2_bias => _gradients.Slice(331, 15);
+    private global::System.Span<float> head_fc_weight => _parameters.Slice(346, 105); // (7, 15)
+    private global::System.Span<float> d_head_fc_weight => _gradients.Slice(346, 105);
+    private global::System.Span<float> head_fc_bias => _parameters.Slice(451, 7); // (7)
+    private global::System.Span<float> d_head_fc_bias => _gradients.Slice(451, 7);
 
     // Activation views, sized for the full batch; a call uses the first rows of each.
     private global::System.Span<int> model_tokens => _tokens; // (B, 3) token ids
-    private global::System.Span<float> token_embedding => new(_activations, BatchSize * 0, BatchSize * 12); // (B, 3, 4)
-    private global::System.Span<float> per_position => new(_activations, BatchSize * 12, BatchSize * 15); // (B, 3, 5)
-    private global::System.Span<float> act => new(_activations, BatchSize * 27, BatchSize * 15); // (B, 3, 5)
-    private global::System.Span<float> norm_rrms => new(_activations, BatchSize * 42, BatchSize * 1); // (B, 1)
-    private global::System.Span<float> norm => new(_activations, BatchSize * 43, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> block_fn_0_rrms => new(_activations, BatchSize * 58, BatchSize * 1); // (B, 1)
-    private global::System.Span<float> block_fn_0 => new(_activations, BatchSize * 59, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> block_fn_1_net_0 => new(_activations, BatchSize * 74, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> block_fn_1_net_1 => new(_activations, BatchSize * 82, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> block_fn_1_net_2 => new(_activations, BatchSize * 90, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> block => new(_activations, BatchSize * 105, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> drop_mask => new(_activations, BatchSize * 120, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> drop => new(_activations, BatchSize * 135, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> head_fc => new(_activations, BatchSize * 150, BatchSize * 7); // (B, 7)
-    private global::System.Span<float> probs => new(_activations, BatchSize * 157, BatchSize * 7); // (B, 7)
+    private global::System.Span<float> token_embedding => _activations.Slice(BatchSize * 0, BatchSize * 12); // (B, 3, 4)
+    private global::System.Span<float> per_position => _activations.Slice(BatchSize * 12, BatchSize * 15); // (B, 3, 5)
+    private global::System.Span<float> act => _activations.Slice(BatchSize * 27, BatchSize * 15); // (B, 3, 5)
+    private global::System.Span<float> norm_rrms => _activations.Slice(BatchSize * 42, BatchSize * 1); // (B, 1)
+    private global::System.Span<float> norm => _activations.Slice(BatchSize * 43, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> block_fn_0_rrms => _activations.Slice(BatchSize * 58, BatchSize * 1); // (B, 1)
+    private global::System.Span<float> block_fn_0 => _activations.Slice(BatchSize * 59, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> block_fn_1_net_0 => _activations.Slice(BatchSize * 74, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> block_fn_1_net_1 => _activations.Slice(BatchSize * 82, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> block_fn_1_net_2 => _activations.Slice(BatchSize * 90, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> block => _activations.Slice(BatchSize * 105, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> drop_mask => _activations.Slice(BatchSize * 120, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> drop => _activations.Slice(BatchSize * 135, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> head_fc => _activations.Slice(BatchSize * 150, BatchSize * 7); // (B, 7)
+    private global::System.Span<float> probs => _activations.Slice(BatchSize * 157, BatchSize * 7); // (B, 7)
 
     // Gradients of the activations.
-    private global::System.Span<float> d_token_embedding => new(_activationGradients, BatchSize * 0, BatchSize * 12); // (B, 3, 4)
-    private global::System.Span<float> d_per_position => new(_activationGradients, BatchSize * 12, BatchSize * 15); // (B, 3, 5)
-    private global::System.Span<float> d_act => new(_activationGradients, BatchSize * 27, BatchSize * 15); // (B, 3, 5)
-    private global::System.Span<float> d_norm => new(_activationGradients, BatchSize * 42, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> d_block_fn_0 => new(_activationGradients, BatchSize * 57, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> d_block_fn_1_net_0 => new(_activationGradients, BatchSize * 72, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_block_fn_1_net_1 => new(_activationGradients, BatchSize * 80, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_block_fn_1_net_2 => new(_activationGradients, BatchSize * 88, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> d_drop => new(_activationGradients, BatchSize * 103, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> d_head_fc => new(_activationGradients, BatchSize * 118, BatchSize * 7); // (B, 7)
+    private global::System.Span<float> d_token_embedding => _activationGradients.Slice(BatchSize * 0, BatchSize * 12); // (B, 3, 4)
+    private global::System.Span<float> d_per_position => _activationGradients.Slice(BatchSize * 12, BatchSize * 15); // (B, 3, 5)
+    private global::System.Span<float> d_act => _activationGradients.Slice(BatchSize * 27, BatchSize * 15); // (B, 3, 5)
+    private global::System.Span<float> d_norm => _activationGradients.Slice(BatchSize * 42, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> d_block_fn_0 => _activationGradients.Slice(BatchSize * 57, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> d_block_fn_1_net_0 => _activationGradients.Slice(BatchSize * 72, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_block_fn_1_net_1 => _activationGradients.Slice(BatchSize * 80, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_block_fn_1_net_2 => _activationGradients.Slice(BatchSize * 88, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> d_drop => _activationGradients.Slice(BatchSize * 103, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 118, BatchSize * 7); // (B, 7)
 
     // Derivatives saved by the forward for the backward.
-    private global::System.Span<double> act_derivative => new(_derivatives, BatchSize * 0, BatchSize * 15); // (B, 3, 5)
-    private global::System.Span<double> block_fn_1_net_1_derivative => new(_derivatives, BatchSize * 15, BatchSize * 8); // (B, 8)
+    private global::System.Span<double> act_derivative => _derivatives.Slice(BatchSize * 0, BatchSize * 15); // (B, 3, 5)
+    private global::System.Span<double> block_fn_1_net_1_derivative => _derivatives.Slice(BatchSize * 15, BatchSize * 8); // (B, 8)
 
     public partial global::ModelGen.Embedding TokenEmbedding { get => _tokenEmbeddingModule; }
     public partial global::ModelGen.Linear PerPosition { get => _perPositionModule; }
@@ -173,7 +173,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     public partial global::ModelGen.Dropout Drop { get => _dropModule; }
     public partial global::ModelGen.ClassificationHead Head { get => _headModule; }
 
-    private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters, _gradients);
+    private global::ModelGen.Parameter ParameterAt(int index) => new(s_parameterTable[index], _parameters.Memory, _gradients.Memory);
 
     int global::ModelGen.IModel.BatchSize => BatchSize;
     int global::ModelGen.IModel.InputSize => InputSize;
@@ -191,13 +191,13 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     public void Eval() => _training = false;
 
     /// <inheritdoc/>
-    public global::System.Span<float> Parameters => _parameters;
+    public global::System.Span<float> Parameters => _parameters.Span;
 
     /// <inheritdoc/>
-    public global::System.Span<float> Gradients => _gradients;
+    public global::System.Span<float> Gradients => _gradients.Span;
 
     /// <inheritdoc/>
-    public global::System.Span<float> OptimizerState => _optimizerState;
+    public global::System.Span<float> OptimizerState => _optimizerState.Span;
 
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo> ParameterTable => s_parameterTable;
@@ -209,7 +209,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     public global::ModelGen.Parameter GetParameter(string name) => ParameterAt(global::ModelGen.ModelGuard.IndexOf(s_parameterTable, name));
 
     /// <inheritdoc/>
-    public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients);
+    public void ZeroGrad() => global::ModelGen.Kernels.Clear(_gradients.Span);
 
     /// <inheritdoc/>
     public void Forward(global::System.ReadOnlySpan<int> input, int rows, global::System.Span<float> output)
@@ -251,7 +251,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     public void Step(global::ModelGen.Optimizer optimizer)
     {
         int slots = global::ModelGen.ModelGuard.OptimizerSlots(optimizer, OptimizerSlots);
-        optimizer.Step(_parameters, _gradients, new global::System.Span<float>(_optimizerState, 0, slots * ParameterCount));
+        optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount));
     }
 
     /// <inheritdoc/>
