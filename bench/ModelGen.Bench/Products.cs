@@ -22,16 +22,17 @@ internal static class Products
         foreach (var (rows, k, n) in new[] { (64, 784, 256), (64, 256, 256), (64, 256, 10) })
         {
             var rng = new Rng(2);
-            float[] Random(int length) { var a = new float[length]; for (int i = 0; i < length; i++) a[i] = rng.NextFloat() - 0.5f; return a; }
-            float[] x = Random(rows * k), w = Random(n * k), b = Random(n), dy = Random(rows * n);
-            float[] y = new float[rows * n], dx = new float[rows * k], dw = new float[n * k];
+            // Operands in arenas, as a generated model keeps them: starting on a cache line.
+            Arena<float> Random(int length) { var a = new Arena<float>(length); for (int i = 0; i < length; i++) a.Span[i] = rng.NextFloat() - 0.5f; return a; }
+            Arena<float> x = Random(rows * k), w = Random(n * k), b = Random(n), dy = Random(rows * n);
+            Arena<float> y = new(rows * n), dx = new(rows * k), dw = new(n * k);
             double flops = 2.0 * rows * k * n;
             foreach (int threads in new[] { 1, 2 })
             {
                 KernelThreads.Count = threads;
-                Report("y = x·Wᵀ + b", rows, k, n, threads, flops, peak, () => Kernels.LinearForward(y, x, w, b, rows, k, n));
-                Report("dX = dY·W", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardInput(dx, dy, w, rows, k, n));
-                Report("dW += dYᵀ·X", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n));
+                Report("y = x·Wᵀ + b", rows, k, n, threads, flops, peak, () => Kernels.LinearForward(y.Span, x.Span, w.Span, b.Span, rows, k, n));
+                Report("dX = dY·W", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardInput(dx.Span, dy.Span, w.Span, rows, k, n));
+                Report("dW += dYᵀ·X", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw.Span, dy.Span, x.Span, rows, k, n));
             }
         }
         MnistBatch(peak);
@@ -44,24 +45,24 @@ internal static class Products
     private static void MnistBatch(double peak)
     {
         const int rows = 64, k = 784, n = 256;
-        if (BenchData.MnistImages(rows) is not float[] x)
+        if (BenchData.MnistImages(rows) is not float[] images)
         {
             Console.WriteLine($"(no {BenchData.TrainImages} found: the products on an MNIST batch are skipped; the MNIST trainer downloads it)");
             return;
         }
         var rng = new Rng(3);
-        float[] w = new float[n * k], b = new float[n], dy = new float[rows * n];
-        for (int i = 0; i < w.Length; i++) w[i] = rng.NextFloat() - 0.5f;
-        for (int i = 0; i < dy.Length; i++) dy[i] = rng.NextFloat() - 0.5f;
-        float[] y = new float[rows * n], dw = new float[n * k];
+        Arena<float> x = new(rows * k), w = new(n * k), b = new(n), dy = new(rows * n), y = new(rows * n), dw = new(n * k);
+        images.CopyTo(x.Span);
+        for (int i = 0; i < w.Length; i++) w.Span[i] = rng.NextFloat() - 0.5f;
+        for (int i = 0; i < dy.Length; i++) dy.Span[i] = rng.NextFloat() - 0.5f;
         double flops = 2.0 * rows * k * n;
         foreach (int threads in new[] { 1, 2 })
         {
             KernelThreads.Count = threads;
-            Report("y, MNIST", rows, k, n, threads, flops, peak, () => Kernels.LinearForward(y, x, w, b, rows, k, n));
-            Report("y, MNIST, skip", rows, k, n, threads, flops, peak, () => Kernels.LinearForward(y, x, w, b, rows, k, n, skipZeroInputs: true));
-            Report("dW, MNIST", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n));
-            Report("dW, MNIST, skip", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n, skipZeroInputs: true));
+            Report("y, MNIST", rows, k, n, threads, flops, peak, () => Kernels.LinearForward(y.Span, x.Span, w.Span, b.Span, rows, k, n));
+            Report("y, MNIST, skip", rows, k, n, threads, flops, peak, () => Kernels.LinearForward(y.Span, x.Span, w.Span, b.Span, rows, k, n, skipZeroInputs: true));
+            Report("dW, MNIST", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw.Span, dy.Span, x.Span, rows, k, n));
+            Report("dW, MNIST, skip", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw.Span, dy.Span, x.Span, rows, k, n, skipZeroInputs: true));
         }
     }
 
