@@ -108,8 +108,8 @@ public static partial class Kernels
     {
         int rows = shape.Rows, k = shape.Inner, n = shape.Outputs, width = TS.Count;
         int paddedRows = (rows + width - 1) / width * width;
-        ref float xT = ref AlignedScratch(ref t_transposedInput, k * paddedRows);
-        ref float yT = ref AlignedScratch(ref t_transposedOutput, n * paddedRows);
+        ref float xT = ref Scratch(ref t_transposedInput, k * paddedRows);
+        ref float yT = ref Scratch(ref t_transposedOutput, n * paddedRows);
         ref InputOffsets active = ref Scratch(ref t_activeInputs, skipZeroInputs ? k : 0);
         ref int hasNonzero = ref Scratch(ref t_listedIndices, skipZeroInputs ? k : 0);
         fixed (float* py = &y, px = &x, pw = &w, pBias = bias, pxT = &xT, pyT = &yT)

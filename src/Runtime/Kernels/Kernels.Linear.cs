@@ -606,7 +606,7 @@ public static partial class Kernels
             if (wide && p->SkipZeroInputs)
             {
                 // Each half of the block, 2 vectors wide, gets its own strip of the rows that hold a nonzero value in it.
-                ref float strip = ref AlignedScratch(ref t_transposedInput, shape.Rows * halfWidth);
+                ref float strip = ref Scratch(ref t_transposedInput, shape.Rows * halfWidth);
                 ref int rowList = ref Scratch(ref t_listedIndices, shape.Rows);
                 for (int half = c; half < c + stripWidth; half += halfWidth)
                 {
@@ -620,7 +620,7 @@ public static partial class Kernels
             }
             else if (wide)
             {
-                ref float strip = ref AlignedScratch(ref t_transposedInput, shape.Rows * stripWidth);
+                ref float strip = ref Scratch(ref t_transposedInput, shape.Rows * stripWidth);
                 for (int r = 0; r < shape.Rows; r++)
                     Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Row(ref strip, r, stripWidth)),
                         ref Unsafe.As<float, byte>(ref Unsafe.Add(ref Row(ref x, r, k), c)), (uint)(stripWidth * sizeof(float)));

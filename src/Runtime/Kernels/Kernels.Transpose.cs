@@ -8,8 +8,9 @@ namespace ModelGen;
 
 public static partial class Kernels
 {
-    // Per-thread scratch for the transposed operands of a product, each grown once to the largest size asked for.
-    [ThreadStatic] private static float[]? t_transposedInput, t_transposedOutput;
+    // Per-thread scratch for the transposed operands of a product and the strips of dW, each grown once to the largest
+    // size asked for. Arenas, so that they start on a cache line and no 512-bit vector of them straddles two.
+    [ThreadStatic] private static Arena<float>? t_transposedInput, t_transposedOutput;
 
     // Per-thread scratch for the lists of the inputs a product does not skip: input features (BatchProductOf, which
     // also keeps its per-feature flags in t_listedIndices), rows of a strip (WeightGradientPart) or whole vectors of a
@@ -23,14 +24,10 @@ public static partial class Kernels
         return ref MemoryMarshal.GetArrayDataReference(scratch);
     }
 
-    // Float scratch that starts on a 64-byte boundary, so that no 512-bit vector of it straddles two cache lines:
-    // allocated pinned (it never moves) and 15 floats longer, and used from its first aligned element.
-    private static unsafe ref float AlignedScratch(ref float[]? scratch, int length)
+    private static ref float Scratch(ref Arena<float>? scratch, int length)
     {
-        if (scratch is null || scratch.Length < length + 15) scratch = GC.AllocateArray<float>(length + 15, pinned: true);
-        ref float first = ref MemoryMarshal.GetArrayDataReference(scratch);
-        int misaligned = (int)((nuint)Unsafe.AsPointer(ref first) & 63);
-        return ref Unsafe.Add(ref first, misaligned == 0 ? 0 : (64 - misaligned) / sizeof(float));
+        if (scratch is null || scratch.Length < length) scratch = new Arena<float>(length);
+        return ref MemoryMarshal.GetReference(scratch.Span);
     }
 
     /// <summary>
