@@ -265,21 +265,19 @@ public static partial class Kernels
         if (value < 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must not be negative.");
     }
 
+    // One overload per element type the kernels take, so that spans and arrays convert at the call; one check.
     private static void CheckLength(ReadOnlySpan<float> span, long needed, [CallerArgumentExpression(nameof(span))] string? name = null)
-    {
-        if (span.Length < needed)
-            throw new ArgumentException($"{name} has {span.Length} values but the shape needs {needed}.", name);
-    }
+        => CheckLength(span.Length, needed, name);
 
     private static void CheckLength(ReadOnlySpan<double> span, long needed, [CallerArgumentExpression(nameof(span))] string? name = null)
-    {
-        if (span.Length < needed)
-            throw new ArgumentException($"{name} has {span.Length} values but the shape needs {needed}.", name);
-    }
+        => CheckLength(span.Length, needed, name);
 
     private static void CheckLength(ReadOnlySpan<int> span, long needed, [CallerArgumentExpression(nameof(span))] string? name = null)
+        => CheckLength(span.Length, needed, name);
+
+    private static void CheckLength(int length, long needed, string? name)
     {
-        if (span.Length < needed)
-            throw new ArgumentException($"{name} has {span.Length} values but the shape needs {needed}.", name);
+        if (length < needed)
+            throw new ArgumentException($"{name} has {length} values but the shape needs {needed}.", name);
     }
 }
