@@ -763,20 +763,16 @@ public static partial class Kernels
     private static void AddTo2<TS, TVec>(ref float destination, TVec a0, TVec a1)
         where TS : ISimd<TVec> where TVec : struct
     {
-        nuint v1 = (nuint)TS.Count;
-        TS.Store(TS.Add(TS.Load(ref destination, 0), a0), ref destination, 0);
-        TS.Store(TS.Add(TS.Load(ref destination, v1), a1), ref destination, v1);
+        AddTo1<TS, TVec>(ref destination, a0);
+        AddTo1<TS, TVec>(ref Unsafe.Add(ref destination, TS.Count), a1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddTo<TS, TVec>(ref float destination, TVec a0, TVec a1, TVec a2, TVec a3)
         where TS : ISimd<TVec> where TVec : struct
     {
-        nuint v1 = (nuint)TS.Count, v2 = 2 * v1, v3 = 3 * v1;
-        TS.Store(TS.Add(TS.Load(ref destination, 0), a0), ref destination, 0);
-        TS.Store(TS.Add(TS.Load(ref destination, v1), a1), ref destination, v1);
-        TS.Store(TS.Add(TS.Load(ref destination, v2), a2), ref destination, v2);
-        TS.Store(TS.Add(TS.Load(ref destination, v3), a3), ref destination, v3);
+        AddTo2<TS, TVec>(ref destination, a0, a1);
+        AddTo2<TS, TVec>(ref Unsafe.Add(ref destination, 2 * TS.Count), a2, a3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
