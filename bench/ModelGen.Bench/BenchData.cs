@@ -26,6 +26,18 @@ internal static class BenchData
         return x;
     }
 
+    /// <summary>
+    /// An arena (aligned like a generated model's buffers) of <paramref name="length"/> values drawn uniformly from
+    /// [<paramref name="low"/>, <paramref name="high"/>) with <paramref name="rng"/>.
+    /// </summary>
+    public static Arena<float> Uniform(ref Rng rng, int length, float low, float high)
+    {
+        var arena = new Arena<float>(length);
+        Span<float> values = arena.Span;
+        for (int i = 0; i < values.Length; i++) values[i] = low + (high - low) * rng.NextFloat();
+        return arena;
+    }
+
     /// <summary>The first existing <paramref name="relative"/> path from the current folder or the program's, going up.</summary>
     public static string? FindUp(string relative)
     {

@@ -23,7 +23,7 @@ internal static class Products
         {
             var rng = new Rng(2);
             // Operands in arenas, as a generated model keeps them: starting on a cache line.
-            Arena<float> Random(int length) { var a = new Arena<float>(length); for (int i = 0; i < length; i++) a.Span[i] = rng.NextFloat() - 0.5f; return a; }
+            Arena<float> Random(int length) => BenchData.Uniform(ref rng, length, -0.5f, 0.5f);
             Arena<float> x = Random(rows * k), w = Random(n * k), b = Random(n), dy = Random(rows * n);
             Arena<float> y = new(rows * n), dx = new(rows * k), dw = new(n * k);
             double flops = 2.0 * rows * k * n;
@@ -51,10 +51,9 @@ internal static class Products
             return;
         }
         var rng = new Rng(3);
-        Arena<float> x = new(rows * k), w = new(n * k), b = new(n), dy = new(rows * n), y = new(rows * n), dw = new(n * k);
+        Arena<float> w = BenchData.Uniform(ref rng, n * k, -0.5f, 0.5f), dy = BenchData.Uniform(ref rng, rows * n, -0.5f, 0.5f);
+        Arena<float> x = new(rows * k), b = new(n), y = new(rows * n), dw = new(n * k);
         images.CopyTo(x.Span);
-        for (int i = 0; i < w.Length; i++) w.Span[i] = rng.NextFloat() - 0.5f;
-        for (int i = 0; i < dy.Length; i++) dy.Span[i] = rng.NextFloat() - 0.5f;
         double flops = 2.0 * rows * k * n;
         foreach (int threads in new[] { 1, 2 })
         {

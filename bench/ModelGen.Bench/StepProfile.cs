@@ -20,9 +20,9 @@ internal static class StepProfile
         var rng = new Rng(1);
         // Every buffer is an arena, as the generated model's are: allocated once, starting on a cache line.
         Arena<float> Zeros(int n) => new(n);
-        Arena<float> Random(int n) { var a = new Arena<float>(n); for (int i = 0; i < n; i++) a.Span[i] = rng.NextFloat() * 2 - 1; return a; }
+        Arena<float> Random(int n) => BenchData.Uniform(ref rng, n, -1f, 1f);
         Arena<float> x = Zeros(B * 784), input = Zeros(B * 784), w1 = Random(256 * 784), b1 = Random(256), w2 = Random(256 * 256), b2 = Random(256);
-        if (BenchData.MnistImages(B) is { } images) images.CopyTo(x.Span); else Random(B * 784).Span.CopyTo(x.Span);
+        if (BenchData.MnistImages(B) is { } images) images.CopyTo(x.Span); else x = Random(B * 784);
         Arena<float> wh = Random(10 * 256), bh = Random(10), h0 = Random(B * 256), h1 = Random(B * 256), h2 = Random(B * 256);
         Arena<float> d0 = Random(B * 256), d1 = Random(B * 256), d2 = Random(B * 256), lnw = Random(256), lnb = Random(256);
         Arena<float> dw1 = Zeros(256 * 784), dw2 = Zeros(256 * 256), dwh = Zeros(10 * 256), db = Zeros(256), dlnw = Zeros(256), dlnb = Zeros(256);
