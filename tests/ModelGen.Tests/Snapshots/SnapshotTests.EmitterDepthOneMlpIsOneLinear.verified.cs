@@ -129,8 +129,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Length(output, rows * OutputSize, nameof(output), rows, "outputs per row", OutputSize);
         _lossRows = 0;
-        input.CopyTo(model_input);
-        ForwardCore(rows);
+        ForwardCore(input, rows);
         this.fit_layers_0[..(rows * OutputSize)].CopyTo(output);
     }
 
@@ -141,9 +140,10 @@ internal partial class Regression : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
         _lossRows = 0;
+        // Backward, a later call, reads the input again: Loss keeps a copy of it.
         input.CopyTo(model_input);
         targets.CopyTo(_targets);
-        ForwardCore(rows);
+        ForwardCore(model_input, rows);
         // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
         float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.fit_layers_0, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
         _lossRows = rows;
@@ -154,8 +154,8 @@ internal partial class Regression : global::ModelGen.IModel<float>
     public void Backward()
     {
         int rows = _lossRows;
-        if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss (or TrainStep) call first, with no Forward in between.");
-        BackwardCore(rows);
+        if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss call first, with no Forward, TrainStep, Predict or CountCorrect in between.");
+        BackwardCore(model_input, rows);
     }
 
     /// <inheritdoc/>
@@ -166,11 +166,21 @@ internal partial class Regression : global::ModelGen.IModel<float>
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// ZeroGrad, Loss, Backward and Step, except that the forward and backward passes read <paramref name="input"/>
+    /// where it is instead of a copy (so no Backward call can follow this one).
+    /// </remarks>
     public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> targets, int rows, global::ModelGen.Optimizer optimizer)
     {
+        global::ModelGen.ModelGuard.Rows(rows, BatchSize);
+        global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
+        global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
+        _lossRows = 0;
         ZeroGrad();
-        float loss = Loss(input, targets, rows);
-        Backward();
+        targets.CopyTo(_targets);
+        ForwardCore(input, rows);
+        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.fit_layers_0, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+        BackwardCore(input, rows);
         Step(optimizer);
         return loss;
     }
@@ -182,8 +192,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Length(predictions, rows * TargetsPerRow, nameof(predictions), rows, "predictions per row", TargetsPerRow);
         _lossRows = 0;
-        input.CopyTo(model_input);
-        ForwardCore(rows);
+        ForwardCore(input, rows);
         global::System.Span<float> logits = this.fit_layers_0;
         for (int i = 0; i < rows * TargetsPerRow; i++)
             predictions[i] = global::ModelGen.Kernels.ArgMax(logits.Slice(i * ClassCount, ClassCount));
@@ -196,8 +205,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Targets(targets, rows * TargetsPerRow, ClassCount);
         _lossRows = 0;
-        input.CopyTo(model_input);
-        ForwardCore(rows);
+        ForwardCore(input, rows);
         global::System.Span<float> logits = this.fit_layers_0;
         int correct = 0;
         for (int i = 0; i < rows * TargetsPerRow; i++)
@@ -207,16 +215,20 @@ internal partial class Regression : global::ModelGen.IModel<float>
         return correct;
     }
 
-    /// <summary>The forward pass over the first <paramref name="rows"/> rows of the input buffer, in declaration order.</summary>
-    private void ForwardCore(int rows)
+    /// <summary>The forward pass over the first <paramref name="rows"/> rows of the input, in declaration order.</summary>
+    /// <param name="model_input">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>
+    /// <param name="rows">The rows to run, 1 to BatchSize.</param>
+    private void ForwardCore(global::System.ReadOnlySpan<float> model_input, int rows)
     {
         // fit: MLP(3 → 2, depth 1)
         // fit.layers.0: Linear(3 → 2), (rows, 3) → (rows, 2)
         global::ModelGen.Kernels.LinearForward(fit_layers_0, model_input, fit_layers_0_weight, fit_layers_0_bias, rows, 3, 2, skipZeroInputs: true);
     }
 
-    /// <summary>The backward pass of the last Loss call: every layer in exact reverse order, parameter gradients accumulated.</summary>
-    private void BackwardCore(int rows)
+    /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order, parameter gradients accumulated.</summary>
+    /// <param name="model_input">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>
+    /// <param name="rows">The rows to run, 1 to BatchSize.</param>
+    private void BackwardCore(global::System.ReadOnlySpan<float> model_input, int rows)
     {
         // cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)
         global::ModelGen.Kernels.CrossEntropyBackward(d_fit_layers_0, probs, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);

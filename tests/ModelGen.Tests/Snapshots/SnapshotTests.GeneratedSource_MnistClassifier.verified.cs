@@ -204,8 +204,7 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Length(output, rows * OutputSize, nameof(output), rows, "outputs per row", OutputSize);
         _lossRows = 0;
-        input.CopyTo(model_input);
-        ForwardCore(rows);
+        ForwardCore(input, rows);
         this.head_fc[..(rows * OutputSize)].CopyTo(output);
     }
 
@@ -216,9 +215,10 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
         _lossRows = 0;
+        // Backward, a later call, reads the input again: Loss keeps a copy of it.
         input.CopyTo(model_input);
         targets.CopyTo(_targets);
-        ForwardCore(rows);
+        ForwardCore(model_input, rows);
         // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
         float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
         _lossRows = rows;
@@ -229,8 +229,8 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
     public void Backward()
     {
         int rows = _lossRows;
-        if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss (or TrainStep) call first, with no Forward in between.");
-        BackwardCore(rows);
+        if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss call first, with no Forward, TrainStep, Predict or CountCorrect in between.");
+        BackwardCore(model_input, rows);
     }
 
     /// <inheritdoc/>
@@ -241,11 +241,21 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// ZeroGrad, Loss, Backward and Step, except that the forward and backward passes read <paramref name="input"/>
+    /// where it is instead of a copy (so no Backward call can follow this one).
+    /// </remarks>
     public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> targets, int rows, global::ModelGen.Optimizer optimizer)
     {
+        global::ModelGen.ModelGuard.Rows(rows, BatchSize);
+        global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
+        global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
+        _lossRows = 0;
         ZeroGrad();
-        float loss = Loss(input, targets, rows);
-        Backward();
+        targets.CopyTo(_targets);
+        ForwardCore(input, rows);
+        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+        BackwardCore(input, rows);
         Step(optimizer);
         return loss;
     }
@@ -257,8 +267,7 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Length(predictions, rows * TargetsPerRow, nameof(predictions), rows, "predictions per row", TargetsPerRow);
         _lossRows = 0;
-        input.CopyTo(model_input);
-        ForwardCore(rows);
+        ForwardCore(input, rows);
         global::System.Span<float> logits = this.head_fc;
         for (int i = 0; i < rows * TargetsPerRow; i++)
             predictions[i] = global::ModelGen.Kernels.ArgMax(logits.Slice(i * ClassCount, ClassCount));
@@ -271,8 +280,7 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Targets(targets, rows * TargetsPerRow, ClassCount);
         _lossRows = 0;
-        input.CopyTo(model_input);
-        ForwardCore(rows);
+        ForwardCore(input, rows);
         global::System.Span<float> logits = this.head_fc;
         int correct = 0;
         for (int i = 0; i < rows * TargetsPerRow; i++)
@@ -282,8 +290,10 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
         return correct;
     }
 
-    /// <summary>The forward pass over the first <paramref name="rows"/> rows of the input buffer, in declaration order.</summary>
-    private void ForwardCore(int rows)
+    /// <summary>The forward pass over the first <paramref name="rows"/> rows of the input, in declaration order.</summary>
+    /// <param name="model_input">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>
+    /// <param name="rows">The rows to run, 1 to BatchSize.</param>
+    private void ForwardCore(global::System.ReadOnlySpan<float> model_input, int rows)
     {
         // body: MLP(784 → 256 ×2 → 256, depth 3, LayerNorm)
         // body.layers.0: Linear(784 → 256), (rows, 784) → (rows, 256)
@@ -306,8 +316,10 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearForward(head_fc, body_layers_6, head_fc_weight, head_fc_bias, rows, 256, 10);
     }
 
-    /// <summary>The backward pass of the last Loss call: every layer in exact reverse order, parameter gradients accumulated.</summary>
-    private void BackwardCore(int rows)
+    /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order, parameter gradients accumulated.</summary>
+    /// <param name="model_input">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>
+    /// <param name="rows">The rows to run, 1 to BatchSize.</param>
+    private void BackwardCore(global::System.ReadOnlySpan<float> model_input, int rows)
     {
         // cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)
         global::ModelGen.Kernels.CrossEntropyBackward(d_head_fc, probs, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
