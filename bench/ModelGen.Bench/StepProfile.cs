@@ -7,7 +7,8 @@ namespace ModelGen.Bench;
 
 /// <summary>
 /// Where one training step of the reference workload goes: the kernels of a step of the LayerNorm model (batch 64),
-/// called in the order the generated code calls them, each timed in place with Stopwatch over 2,000 steps after
+/// called in the order the generated TrainStep calls them (it reads the input where it is and writes the parameter
+/// gradients afresh, so there is no zero-grad and no input copy), each timed in place with Stopwatch over 2,000 steps after
 /// 1,000 warm-up steps, on 1 and 2 kernel threads. The figures behind bench/README.md's roofline table. The input is
 /// 64 MNIST training images when data/mnist holds them (the first layer skips their blank pixels, as the generated
 /// code does), else random values.
@@ -21,7 +22,7 @@ internal static class StepProfile
         // Every buffer is an arena, as the generated model's are: allocated once, starting on a cache line.
         Arena<float> Zeros(int n) => new(n);
         Arena<float> Random(int n) => BenchData.Uniform(ref rng, n, -1f, 1f);
-        Arena<float> x = Zeros(B * 784), input = Zeros(B * 784), w1 = Random(256 * 784), b1 = Random(256), w2 = Random(256 * 256), b2 = Random(256);
+        Arena<float> x = Zeros(B * 784), w1 = Random(256 * 784), b1 = Random(256), w2 = Random(256 * 256), b2 = Random(256);
         if (BenchData.MnistImages(B) is { } images) images.CopyTo(x.Span); else x = Random(B * 784);
         Arena<float> wh = Random(10 * 256), bh = Random(10), h0 = Random(B * 256), h1 = Random(B * 256), h2 = Random(B * 256);
         Arena<float> d0 = Random(B * 256), d1 = Random(B * 256), d2 = Random(B * 256), lnw = Random(256), lnb = Random(256);
@@ -35,9 +36,7 @@ internal static class StepProfile
         var adamW = new AdamW();
         (string Part, Action Call)[] step =
         [
-            ("zero-grad", () => Kernels.Clear(gradients.Span)),
-            ("input copy", () => x.Span.CopyTo(input.Span)),
-            ("products", () => Kernels.LinearForward(h0.Span, input.Span, w1.Span, b1.Span, B, 784, 256, skipZeroInputs: true)),
+            ("products", () => Kernels.LinearForward(h0.Span, x.Span, w1.Span, b1.Span, B, 784, 256, skipZeroInputs: true)),
             ("LayerNorm", () => Kernels.LayerNormForward(h1.Span, mean.Span, rstd.Span, h0.Span, lnw.Span, lnb.Span, B, 256, 1e-5f)),
             ("GELU", () => Kernels.GeluForward(h2.Span, geluDerivative.Span, h1.Span)),
             ("products", () => Kernels.LinearForward(h0.Span, h2.Span, w2.Span, b2.Span, B, 256, 256)),
@@ -47,21 +46,21 @@ internal static class StepProfile
             ("products", () => Kernels.LinearForward(logits.Span, h0.Span, wh.Span, bh.Span, B, 256, 10)),
             ("cross-entropy", () => Kernels.CrossEntropyForward(probs.Span, logits.Span, targets, B, 10)),
             ("cross-entropy", () => Kernels.CrossEntropyBackward(dlogits.Span, probs.Span, targets, B, 10)),
-            ("products", () => Kernels.LinearBackwardWeight(dwh.Span, dlogits.Span, h0.Span, B, 256, 10)),
-            ("bias gradients", () => Kernels.LinearBackwardBias(db.Slice(0, 10), dlogits.Span, B, 10)),
+            ("products", () => Kernels.LinearBackwardWeight(dwh.Span, dlogits.Span, h0.Span, B, 256, 10, accumulate: false)),
+            ("bias gradients", () => Kernels.LinearBackwardBias(db.Slice(0, 10), dlogits.Span, B, 10, accumulate: false)),
             ("products", () => Kernels.LinearBackwardInput(d0.Span, dlogits.Span, wh.Span, B, 256, 10)),
-            ("products", () => Kernels.LinearBackwardWeight(dw2.Span, d0.Span, h2.Span, B, 256, 256)),
-            ("bias gradients", () => Kernels.LinearBackwardBias(db.Span, d0.Span, B, 256)),
+            ("products", () => Kernels.LinearBackwardWeight(dw2.Span, d0.Span, h2.Span, B, 256, 256, accumulate: false)),
+            ("bias gradients", () => Kernels.LinearBackwardBias(db.Span, d0.Span, B, 256, accumulate: false)),
             ("products", () => Kernels.LinearBackwardInput(d1.Span, d0.Span, w2.Span, B, 256, 256)),
             ("GELU", () => Kernels.GeluBackward(d2.Span, d1.Span, geluDerivative.Span)),
-            ("LayerNorm", () => Kernels.LayerNormBackward(d0.Span, dlnw.Span, dlnb.Span, d2.Span, h0.Span, mean.Span, rstd.Span, lnw.Span, B, 256)),
-            ("products", () => Kernels.LinearBackwardWeight(dw2.Span, d0.Span, h2.Span, B, 256, 256)),
-            ("bias gradients", () => Kernels.LinearBackwardBias(db.Span, d0.Span, B, 256)),
+            ("LayerNorm", () => Kernels.LayerNormBackward(d0.Span, dlnw.Span, dlnb.Span, d2.Span, h0.Span, mean.Span, rstd.Span, lnw.Span, B, 256, accumulate: false)),
+            ("products", () => Kernels.LinearBackwardWeight(dw2.Span, d0.Span, h2.Span, B, 256, 256, accumulate: false)),
+            ("bias gradients", () => Kernels.LinearBackwardBias(db.Span, d0.Span, B, 256, accumulate: false)),
             ("products", () => Kernels.LinearBackwardInput(d1.Span, d0.Span, w2.Span, B, 256, 256)),
             ("GELU", () => Kernels.GeluBackward(d2.Span, d1.Span, geluDerivative.Span)),
-            ("LayerNorm", () => Kernels.LayerNormBackward(d0.Span, dlnw.Span, dlnb.Span, d2.Span, h0.Span, mean.Span, rstd.Span, lnw.Span, B, 256)),
-            ("products", () => Kernels.LinearBackwardWeight(dw1.Span, d0.Span, input.Span, B, 784, 256, skipZeroInputs: true)),
-            ("bias gradients", () => Kernels.LinearBackwardBias(db.Span, d0.Span, B, 256)),
+            ("LayerNorm", () => Kernels.LayerNormBackward(d0.Span, dlnw.Span, dlnb.Span, d2.Span, h0.Span, mean.Span, rstd.Span, lnw.Span, B, 256, accumulate: false)),
+            ("products", () => Kernels.LinearBackwardWeight(dw1.Span, d0.Span, x.Span, B, 784, 256, skipZeroInputs: true, accumulate: false)),
+            ("bias gradients", () => Kernels.LinearBackwardBias(db.Span, d0.Span, B, 256, accumulate: false)),
             ("AdamW", () => adamW.Step(parameters.Span, gradients.Span, state.Span)),
         ];
         var c = CultureInfo.InvariantCulture;

@@ -14,6 +14,8 @@ internal enum GeneratedNameKind
     ClassName,
     /// <summary>The <c>rows</c> parameter of ForwardCore and BackwardCore, which hides any member of that name there.</summary>
     RowsParameter,
+    /// <summary>The <c>accumulate</c> parameter of BackwardCore, which hides any member of that name there.</summary>
+    AccumulateParameter,
     InputBuffer,
     InputGradientBuffer,
     SoftmaxBuffer,
@@ -45,6 +47,7 @@ internal static class GeneratedNames
         foreach (var (name, kind) in ModelEmitter.FixedMembers(model.TokenInput, savesDerivatives: plan.Derivatives.Count > 0))
             names.Add(new GeneratedName(name, kind, -1));
         names.Add(new GeneratedName("rows", GeneratedNameKind.RowsParameter, -1));
+        names.Add(new GeneratedName("accumulate", GeneratedNameKind.AccumulateParameter, -1));
 
         var marks = layout.Marks;
         // What the plan holds before the first layer's mark is the float input's (and its scratch gradient).

@@ -108,7 +108,7 @@ internal static class ModelEmitter
         yield return ("Predict", [input, "int", "global::System.Span<int>"]);
         yield return ("CountCorrect", [input, Targets, "int"]);
         yield return ("ForwardCore", [input, "int"]);
-        yield return ("BackwardCore", [input, "int"]);
+        yield return ("BackwardCore", [input, "int", "bool"]);
     }
 
     public static string Emit(ModelSpec model)
@@ -365,7 +365,7 @@ internal static class ModelEmitter
             {
                 int rows = _lossRows;
                 if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss call first, with no Forward, TrainStep, Predict or CountCorrect in between.");
-                BackwardCore({{input}}, rows);
+                BackwardCore({{input}}, rows, accumulate: true);
             }
 
             /// <inheritdoc/>
@@ -377,8 +377,9 @@ internal static class ModelEmitter
 
             /// <inheritdoc/>
             /// <remarks>
-            /// ZeroGrad, Loss, Backward and Step, except that the forward and backward passes read <paramref name="input"/>
-            /// where it is instead of a copy (so no Backward call can follow this one).
+            /// ZeroGrad, Loss, Backward and Step, with the same results bit for bit, except that the passes read
+            /// <paramref name="input"/> where it is instead of a copy (so no Backward call can follow this one) and the
+            /// backward writes the gradients instead of adding them into zeros.
             /// </remarks>
             public float TrainStep({{inSpan}} input, global::System.ReadOnlySpan<int> targets, int rows, global::ModelGen.Optimizer optimizer)
             {
@@ -386,11 +387,10 @@ internal static class ModelEmitter
                 {{Guard}}.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
                 {{Guard}}.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
                 _lossRows = 0;
-                ZeroGrad();
                 targets.CopyTo(_targets);
                 ForwardCore(input, rows);
                 float loss = global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logitsMember}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
-                BackwardCore(input, rows);
+                BackwardCore(input, rows, accumulate: false);
                 Step(optimizer);
                 return loss;
             }
@@ -447,9 +447,10 @@ internal static class ModelEmitter
 
     private static void WriteBackward(IndentedTextWriter w, ModelSpec model, List<(PropertySpec Property, Lowered Lowered)> layers, Tensor logits, string probs)
     {
-        w.WriteLine("/// <summary>The backward pass of the forward pass just run: every layer in exact reverse order, parameter gradients accumulated.</summary>");
+        w.WriteLine("/// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>");
         WriteInputParameterDoc(w, model);
-        using (w.WriteBlock($"private void BackwardCore({InputParameter(model)}, int rows)"))
+        w.WriteLine("/// <param name=\"accumulate\">Add into the parameter gradients (Backward), or write them afresh: the values of adding into zeros (TrainStep).</param>");
+        using (w.WriteBlock($"private void BackwardCore({InputParameter(model)}, int rows, bool accumulate)"))
         {
             w.WriteLine("// cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)");
             w.WriteLine($"global::ModelGen.Kernels.CrossEntropyBackward({logits.Grad}, {probs}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);");

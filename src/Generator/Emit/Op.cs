@@ -13,6 +13,13 @@ internal abstract class Op
 
     public const string TensorPrimitives = "global::System.Numerics.Tensors.TensorPrimitives";
 
+    /// <summary>
+    /// The argument of every kernel that writes a parameter's gradient: BackwardCore's <c>accumulate</c>, true when
+    /// Backward adds into the gradients (as autograd does) and false when TrainStep writes them afresh, which spares
+    /// it zeroing them first.
+    /// </summary>
+    public const string Accumulate = "accumulate: accumulate";
+
     public abstract void EmitForward(IndentedTextWriter writer);
 
     public abstract void EmitBackward(IndentedTextWriter writer);

@@ -29,7 +29,7 @@ internal static partial class EmbeddingLayer
         public override void EmitBackward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {spec.Name}: Embedding backward (scatter-add into the rows that were read)");
-            writer.WriteLine($"{Kernels}.EmbeddingBackward(d_{weight.Member}, {y.GradSlice}, {ids.ValueSlice}, {Sizes});");
+            writer.WriteLine($"{Kernels}.EmbeddingBackward(d_{weight.Member}, {y.GradSlice}, {ids.ValueSlice}, {Sizes}, {Accumulate});");
         }
     }
 }

@@ -51,8 +51,8 @@ internal static partial class LinearLayer
         public override void EmitBackward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {name}: Linear backward");
-            writer.WriteLine($"{Kernels}.LinearBackwardWeight(d_{weight.Member}, {y.Grad}, {x.Value}, {Sizes}{SkipZeroInputs});");
-            if (bias is not null) writer.WriteLine($"{Kernels}.LinearBackwardBias(d_{bias.Member}, {y.Grad}, {x.Rows}, {Literal.Int(y.Last)});");
+            writer.WriteLine($"{Kernels}.LinearBackwardWeight(d_{weight.Member}, {y.Grad}, {x.Value}, {Sizes}{SkipZeroInputs}, {Accumulate});");
+            if (bias is not null) writer.WriteLine($"{Kernels}.LinearBackwardBias(d_{bias.Member}, {y.Grad}, {x.Rows}, {Literal.Int(y.Last)}, {Accumulate});");
             // The model input needs no gradient: skipping it saves the largest product of the first layer.
             if (x.NeedsGrad) writer.WriteLine($"{Kernels}.LinearBackwardInput({x.Grad}, {y.Grad}, {weight.Member}, {Sizes});");
         }

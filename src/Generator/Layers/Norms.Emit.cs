@@ -32,7 +32,7 @@ internal static partial class LayerNormLayer
         public override void EmitBackward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {spec.Name}: LayerNorm backward");
-            writer.WriteLine($"{Kernels}.LayerNormBackward({x.Grad}, d_{weight.Member}, d_{bias.Member}, {y.Grad}, {x.Value}, {mean}, {rstd}, {weight.Member}, {x.Rows}, {Literal.Int(spec.D)});");
+            writer.WriteLine($"{Kernels}.LayerNormBackward({x.Grad}, d_{weight.Member}, d_{bias.Member}, {y.Grad}, {x.Value}, {mean}, {rstd}, {weight.Member}, {x.Rows}, {Literal.Int(spec.D)}, {Accumulate});");
         }
     }
 }
@@ -62,7 +62,7 @@ internal static partial class RMSNormLayer
         public override void EmitBackward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {spec.Name}: RMSNorm backward");
-            writer.WriteLine($"{Kernels}.RMSNormBackward({x.Grad}, d_{weight.Member}, {y.Grad}, {x.Value}, {rrms}, {weight.Member}, {x.Rows}, {Literal.Int(spec.D)});");
+            writer.WriteLine($"{Kernels}.RMSNormBackward({x.Grad}, d_{weight.Member}, {y.Grad}, {x.Value}, {rrms}, {weight.Member}, {x.Rows}, {Literal.Int(spec.D)}, {Accumulate});");
         }
     }
 }

@@ -48,14 +48,14 @@ internal static class NameCheck
     /// overload), and so does an instance constructor with the generated one's. Members the compiler declares
     /// (a default constructor, backing fields), the layer properties (MG0014's) and explicit interface
     /// implementations (which have no simple name) are not checked; the class name (CS0542) and the
-    /// <c>rows</c> parameter are not members.
+    /// <c>rows</c> and <c>accumulate</c> parameters are not members.
     /// </summary>
     private static void ReportMembers(ModelSpec model, INamedTypeSymbol type, List<GeneratedName> names, ParseContext context)
     {
         var taken = new Dictionary<string, GeneratedName>(System.StringComparer.Ordinal);
         foreach (var name in names)
         {
-            if (name.Kind is GeneratedNameKind.ClassName or GeneratedNameKind.RowsParameter) continue;
+            if (name.Kind is GeneratedNameKind.ClassName or GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter) continue;
             string identifier = Unescaped(name.Identifier);
             if (!taken.ContainsKey(identifier)) taken.Add(identifier, name);
         }
@@ -163,10 +163,10 @@ internal static class NameCheck
 
         // The property itself is named like a generated member: the model's own, another layer's, or its own buffer
         // (a lowercase name is its own snake_case name). Named like the class it is the compiler's CS0542 already,
-        // and the rows parameter hides no property, as generated code never reads a layer property.
+        // and the rows and accumulate parameters hide no property, as generated code never reads a layer property.
         foreach (var name in names)
         {
-            if (name.Kind is GeneratedNameKind.ClassName or GeneratedNameKind.RowsParameter) continue;
+            if (name.Kind is GeneratedNameKind.ClassName or GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter) continue;
             if (Unescaped(name.Identifier) == property) return (property, "this property", Describe(model, name, layer));
         }
 
@@ -202,6 +202,7 @@ internal static class NameCheck
         GeneratedNameKind.Method => "a generated method",
         GeneratedNameKind.ClassName => "the model class and its constructor",
         GeneratedNameKind.RowsParameter => "the parameter of the generated ForwardCore and BackwardCore",
+        GeneratedNameKind.AccumulateParameter => "a parameter of the generated BackwardCore",
         GeneratedNameKind.InputBuffer => "the buffer of the model input",
         GeneratedNameKind.InputGradientBuffer => "the gradient buffer of the model input",
         GeneratedNameKind.SoftmaxBuffer => "the softmax buffer of the loss",

@@ -17,12 +17,16 @@ public static partial class Kernels
         for (int i = 0; i < ids.Length; i++) table.Slice(ids[i] * dim, dim).CopyTo(y.Slice(i * dim, dim));
     }
 
-    /// <summary>Embedding backward: dtable rows at ids += dy rows (a scatter-add; repeated ids add up).</summary>
-    public static void EmbeddingBackward(Span<float> dtable, ReadOnlySpan<float> dy, ReadOnlySpan<int> ids, int numEmbeddings, int dim)
+    /// <summary>
+    /// Embedding backward: dtable rows at ids += dy rows (a scatter-add; repeated ids add up). With
+    /// <paramref name="accumulate"/> false the whole of dtable is written over: zero, then the scatter-add.
+    /// </summary>
+    public static void EmbeddingBackward(Span<float> dtable, ReadOnlySpan<float> dy, ReadOnlySpan<int> ids, int numEmbeddings, int dim, bool accumulate = true)
     {
         CheckRows(ids.Length, dim);
         CheckLength(dy, ids.Length * dim); CheckLength(dtable, numEmbeddings * dim);
         CheckIds(ids, numEmbeddings);
+        if (!accumulate) dtable[..(numEmbeddings * dim)].Clear();
         for (int i = 0; i < ids.Length; i++)
         {
             var row = dtable.Slice(ids[i] * dim, dim);

@@ -84,8 +84,8 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>dw(outFeatures, inFeatures) += dy(rows, outFeatures)ᵀ · x(rows, inFeatures). Accumulates.</summary>
-    /// <param name="dw">Gradient of the weight (outFeatures, inFeatures), added into.</param>
+    /// <summary>dw(outFeatures, inFeatures) += dy(rows, outFeatures)ᵀ · x(rows, inFeatures). Accumulates, or overwrites with <paramref name="accumulate"/> false.</summary>
+    /// <param name="dw">Gradient of the weight (outFeatures, inFeatures), added into (or overwritten).</param>
     /// <param name="dy">Gradient of the output (rows, outFeatures).</param>
     /// <param name="x">The forward input (rows, inFeatures).</param>
     /// <param name="rows">Number of valid rows.</param>
@@ -95,8 +95,12 @@ public static partial class Kernels
     /// Skip the rows of x whose values are zero across a block of columns, as <see cref="LinearForward"/> does; the
     /// result is the same (a NaN or infinite dy facing a zero input gives 0 instead of NaN).
     /// </param>
+    /// <param name="accumulate">
+    /// Add into dw (the default, as autograd accumulates <c>.grad</c>), or write over it: the values of adding into
+    /// zeros, bit for bit, without reading dw or needing it zeroed first.
+    /// </param>
     public static void LinearBackwardWeight(Span<float> dw, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rows, int inFeatures, int outFeatures,
-        bool skipZeroInputs = false)
+        bool skipZeroInputs = false, bool accumulate = true)
     {
         CheckNonNegative(rows);
         CheckNonNegative(inFeatures);
@@ -104,7 +108,12 @@ public static partial class Kernels
         CheckLength(dw, (long)outFeatures * inFeatures);
         CheckLength(dy, (long)rows * outFeatures);
         CheckLength(x, (long)rows * inFeatures);
-        if (rows == 0 || inFeatures == 0 || outFeatures == 0) return;
+        if (inFeatures == 0 || outFeatures == 0) return;
+        if (rows == 0)
+        {
+            if (!accumulate) dw[..(outFeatures * inFeatures)].Clear();
+            return;
+        }
 
         var shape = new Shape(rows, inFeatures, outFeatures);
         ref float dws = ref MemoryMarshal.GetReference(dw);
@@ -112,25 +121,27 @@ public static partial class Kernels
         ref float xs = ref MemoryMarshal.GetReference(x);
         switch (Widths.For(inFeatures))
         {
-            case VectorWidth.V512: WeightGradientTiles<Simd512, Vector512<float>>(ref dws, ref dys, ref xs, shape, skipZeroInputs); break;
-            case VectorWidth.V256: WeightGradientTiles<Simd256, Vector256<float>>(ref dws, ref dys, ref xs, shape, skipZeroInputs); break;
-            case VectorWidth.V128: WeightGradientTiles<Simd128, Vector128<float>>(ref dws, ref dys, ref xs, shape, skipZeroInputs); break;
-            default: WeightGradientTiles<Simd1, float>(ref dws, ref dys, ref xs, shape, skipZeroInputs); break;
+            case VectorWidth.V512: WeightGradientTiles<Simd512, Vector512<float>>(ref dws, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
+            case VectorWidth.V256: WeightGradientTiles<Simd256, Vector256<float>>(ref dws, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
+            case VectorWidth.V128: WeightGradientTiles<Simd128, Vector128<float>>(ref dws, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
+            default: WeightGradientTiles<Simd1, float>(ref dws, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
         }
     }
 
-    /// <summary>dbias(outFeatures) += Σ over rows of dy(rows, outFeatures). Accumulates.</summary>
-    /// <param name="dbias">Gradient of the bias (outFeatures), added into.</param>
+    /// <summary>dbias(outFeatures) += Σ over rows of dy(rows, outFeatures). Accumulates, or overwrites with <paramref name="accumulate"/> false.</summary>
+    /// <param name="dbias">Gradient of the bias (outFeatures), added into (or overwritten).</param>
     /// <param name="dy">Gradient of the output (rows, outFeatures).</param>
     /// <param name="rows">Number of valid rows.</param>
     /// <param name="outFeatures">Output features.</param>
+    /// <param name="accumulate">Add into dbias (the default), or write over it with the values of adding into zeros.</param>
     /// <remarks>Each value is dbias[o] + dy[0, o] + dy[1, o] + …, added in row order, in float.</remarks>
-    public static void LinearBackwardBias(Span<float> dbias, ReadOnlySpan<float> dy, int rows, int outFeatures)
+    public static void LinearBackwardBias(Span<float> dbias, ReadOnlySpan<float> dy, int rows, int outFeatures, bool accumulate = true)
     {
         CheckNonNegative(rows);
         CheckNonNegative(outFeatures);
         CheckLength(dbias, outFeatures);
         CheckLength(dy, (long)rows * outFeatures);
+        if (!accumulate) dbias[..outFeatures].Clear();
         if (rows == 0 || outFeatures == 0) return;
 
         ref float db = ref MemoryMarshal.GetReference(dbias);
@@ -463,6 +474,9 @@ public static partial class Kernels
         public Shape Shape;
         public ColumnUnits Units;
         public bool SkipZeroInputs;
+
+        /// <summary>dW only: add into Out (true) or write over it.</summary>
+        public bool Accumulate;
     }
 
     /// <summary>
@@ -573,13 +587,13 @@ public static partial class Kernels
     // columns × every output (at 64 × 784 × 256, 13 units of about 8 µs), so chunks of a single unit are worth their
     // claim: with skipped rows the units' costs differ, and single units balance the threads (dW on an MNIST batch,
     // two threads: 53.3-53.9 µs in chunks of at least 2 units, 48.2 µs in single units).
-    private static unsafe void WeightGradientTiles<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, bool skipZeroInputs)
+    private static unsafe void WeightGradientTiles<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, bool skipZeroInputs, bool accumulate)
         where TS : ISimd<TVec> where TVec : struct
     {
         var units = new ColumnUnits(shape.K, TS.Count);
         fixed (float* pdw = &dw, pdy = &dy, px = &x)
         {
-            var product = new GradientProduct { Out = pdw, Dy = pdy, Other = px, Shape = shape, Units = units, SkipZeroInputs = skipZeroInputs };
+            var product = new GradientProduct { Out = pdw, Dy = pdy, Other = px, Shape = shape, Units = units, SkipZeroInputs = skipZeroInputs, Accumulate = accumulate };
             KernelThreads.For(units.Claimable, &product, &WeightGradientPart<TS, TVec>, minimumPerThread: 1);
         }
     }
@@ -599,6 +613,7 @@ public static partial class Kernels
         Shape shape = p->Shape;
         int n = shape.N, k = shape.K, width = TS.Count, stripWidth = 4 * width, halfWidth = 2 * width;
         ref float dw = ref *p->Out, dy = ref *p->Dy, x = ref *p->Other;
+        bool accumulate = p->Accumulate;
         int stop = end == p->Units.Claimable ? p->Units.Count : end; // the overlapping last unit goes with the one before it
         for (int u = begin; u < stop; u++)
         {
@@ -613,9 +628,9 @@ public static partial class Kernels
                     var rows = CopyNonzeroRows<TS, TVec>(ref x, shape, half, ref strip, ref rowList);
                     int o0 = 0;
                     for (; o0 + 8 <= n; o0 += 8)
-                        WeightGradientTile8x2<TS, TVec>(ref dw, ref dy, ref strip, shape, rows, o0, half);
+                        WeightGradientTile8x2<TS, TVec>(ref dw, ref dy, ref strip, shape, rows, o0, half, accumulate);
                     for (; o0 < n; o0 += 4)
-                        WeightGradientTile4x2<TS, TVec>(ref dw, ref dy, ref strip, shape, rows, o0, half);
+                        WeightGradientTile4x2<TS, TVec>(ref dw, ref dy, ref strip, shape, rows, o0, half, accumulate);
                 }
             }
             else if (wide)
@@ -625,19 +640,19 @@ public static partial class Kernels
                     Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Row(ref strip, r, stripWidth)),
                         ref Unsafe.As<float, byte>(ref Unsafe.Add(ref Row(ref x, r, k), c)), (uint)(stripWidth * sizeof(float)));
                 for (int o0 = 0; o0 < n; o0 += 4)
-                    WeightGradientTile4<TS, TVec>(ref dw, ref dy, ref strip, stripWidth, shape, o0, c);
+                    WeightGradientTile4<TS, TVec>(ref dw, ref dy, ref strip, stripWidth, shape, o0, c, accumulate);
             }
             else
             {
                 TVec fresh = TS.LanesFrom(p->Units.FirstNew(u) - c);
                 for (int o0 = 0; o0 < n; o0 += 4)
-                    WeightGradientTile1<TS, TVec>(ref dw, ref dy, ref x, shape, o0, c, fresh);
+                    WeightGradientTile1<TS, TVec>(ref dw, ref dy, ref x, shape, o0, c, fresh, accumulate);
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightGradientTile4<TS, TVec>(ref float dw, ref float dy, ref float strip, int stripWidth, Shape shape, int o0, int c)
+    private static void WeightGradientTile4<TS, TVec>(ref float dw, ref float dy, ref float strip, int stripWidth, Shape shape, int o0, int c, bool accumulate)
         where TS : ISimd<TVec> where TVec : struct
     {
         int k = shape.K, n = shape.N, valid = Math.Min(4, n - o0);
@@ -661,10 +676,10 @@ public static partial class Kernels
             s = TS.Create(Unsafe.Add(ref g, o3));
             a30 = TS.MultiplyAdd(s, m0, a30); a31 = TS.MultiplyAdd(s, m1, a31); a32 = TS.MultiplyAdd(s, m2, a32); a33 = TS.MultiplyAdd(s, m3, a33);
         }
-        AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o0, k), c), a00, a01, a02, a03);
-        if (valid > 1) AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o1, k), c), a10, a11, a12, a13);
-        if (valid > 2) AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o2, k), c), a20, a21, a22, a23);
-        if (valid > 3) AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o3, k), c), a30, a31, a32, a33);
+        AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o0, k), c), a00, a01, a02, a03, accumulate);
+        if (valid > 1) AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o1, k), c), a10, a11, a12, a13, accumulate);
+        if (valid > 2) AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o2, k), c), a20, a21, a22, a23, accumulate);
+        if (valid > 3) AddTo<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o3, k), c), a30, a31, a32, a33, accumulate);
     }
 
     // Copies the rows of x that hold a nonzero value in columns [c, c + 2 vectors) into strip, and lists their indices.
@@ -690,7 +705,7 @@ public static partial class Kernels
     // 8 weight rows (outputs o0 … o0 + 7, all valid) × 2 vectors of columns from c, over the listed rows of a strip
     // 2 vectors wide: per row, 2 loads and 8 broadcasts feed 16 FMAs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightGradientTile8x2<TS, TVec>(ref float dw, ref float dy, ref float strip, Shape shape, ListedIndices rows, int o0, int c)
+    private static void WeightGradientTile8x2<TS, TVec>(ref float dw, ref float dy, ref float strip, Shape shape, ListedIndices rows, int o0, int c, bool accumulate)
         where TS : ISimd<TVec> where TVec : struct
     {
         int k = shape.K, n = shape.N;
@@ -720,20 +735,20 @@ public static partial class Kernels
             a7 = TS.MultiplyAdd(s, m0, a7); b7 = TS.MultiplyAdd(s, m1, b7);
         }
         ref float d = ref Unsafe.Add(ref Row(ref dw, o0, k), c);
-        AddTo2<TS, TVec>(ref d, a0, b0);
-        AddTo2<TS, TVec>(ref Row(ref d, 1, k), a1, b1);
-        AddTo2<TS, TVec>(ref Row(ref d, 2, k), a2, b2);
-        AddTo2<TS, TVec>(ref Row(ref d, 3, k), a3, b3);
-        AddTo2<TS, TVec>(ref Row(ref d, 4, k), a4, b4);
-        AddTo2<TS, TVec>(ref Row(ref d, 5, k), a5, b5);
-        AddTo2<TS, TVec>(ref Row(ref d, 6, k), a6, b6);
-        AddTo2<TS, TVec>(ref Row(ref d, 7, k), a7, b7);
+        AddTo2<TS, TVec>(ref d, a0, b0, accumulate);
+        AddTo2<TS, TVec>(ref Row(ref d, 1, k), a1, b1, accumulate);
+        AddTo2<TS, TVec>(ref Row(ref d, 2, k), a2, b2, accumulate);
+        AddTo2<TS, TVec>(ref Row(ref d, 3, k), a3, b3, accumulate);
+        AddTo2<TS, TVec>(ref Row(ref d, 4, k), a4, b4, accumulate);
+        AddTo2<TS, TVec>(ref Row(ref d, 5, k), a5, b5, accumulate);
+        AddTo2<TS, TVec>(ref Row(ref d, 6, k), a6, b6, accumulate);
+        AddTo2<TS, TVec>(ref Row(ref d, 7, k), a7, b7, accumulate);
     }
 
     // The outputs left over from the 8-output tiles, 4 at a time: past the last output of the layer it repeats that
     // one and adds only the valid outputs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightGradientTile4x2<TS, TVec>(ref float dw, ref float dy, ref float strip, Shape shape, ListedIndices rows, int o0, int c)
+    private static void WeightGradientTile4x2<TS, TVec>(ref float dw, ref float dy, ref float strip, Shape shape, ListedIndices rows, int o0, int c, bool accumulate)
         where TS : ISimd<TVec> where TVec : struct
     {
         int k = shape.K, n = shape.N, valid = Math.Min(4, n - o0);
@@ -753,30 +768,30 @@ public static partial class Kernels
             s = TS.Create(Unsafe.Add(ref g, o3));
             a3 = TS.MultiplyAdd(s, m0, a3); b3 = TS.MultiplyAdd(s, m1, b3);
         }
-        AddTo2<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o0, k), c), a0, b0);
-        if (valid > 1) AddTo2<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o1, k), c), a1, b1);
-        if (valid > 2) AddTo2<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o2, k), c), a2, b2);
-        if (valid > 3) AddTo2<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o3, k), c), a3, b3);
+        AddTo2<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o0, k), c), a0, b0, accumulate);
+        if (valid > 1) AddTo2<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o1, k), c), a1, b1, accumulate);
+        if (valid > 2) AddTo2<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o2, k), c), a2, b2, accumulate);
+        if (valid > 3) AddTo2<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o3, k), c), a3, b3, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTo2<TS, TVec>(ref float destination, TVec a0, TVec a1)
+    private static void AddTo2<TS, TVec>(ref float destination, TVec a0, TVec a1, bool accumulate)
         where TS : ISimd<TVec> where TVec : struct
     {
-        AddTo1<TS, TVec>(ref destination, a0);
-        AddTo1<TS, TVec>(ref Unsafe.Add(ref destination, TS.Count), a1);
+        AddTo1<TS, TVec>(ref destination, a0, accumulate);
+        AddTo1<TS, TVec>(ref Unsafe.Add(ref destination, TS.Count), a1, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTo<TS, TVec>(ref float destination, TVec a0, TVec a1, TVec a2, TVec a3)
+    private static void AddTo<TS, TVec>(ref float destination, TVec a0, TVec a1, TVec a2, TVec a3, bool accumulate)
         where TS : ISimd<TVec> where TVec : struct
     {
-        AddTo2<TS, TVec>(ref destination, a0, a1);
-        AddTo2<TS, TVec>(ref Unsafe.Add(ref destination, 2 * TS.Count), a2, a3);
+        AddTo2<TS, TVec>(ref destination, a0, a1, accumulate);
+        AddTo2<TS, TVec>(ref Unsafe.Add(ref destination, 2 * TS.Count), a2, a3, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightGradientTile1<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, int o0, int c, TVec fresh)
+    private static void WeightGradientTile1<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, int o0, int c, TVec fresh, bool accumulate)
         where TS : ISimd<TVec> where TVec : struct
     {
         int rows = shape.Rows, k = shape.K, n = shape.N, valid = Math.Min(4, n - o0);
@@ -792,15 +807,25 @@ public static partial class Kernels
             a2 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref g, o2)), m, a2);
             a3 = TS.MultiplyAdd(TS.Create(Unsafe.Add(ref g, o3)), m, a3);
         }
-        TVec zero = TS.Zero;
-        AddTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o0, k), c), TS.Select(fresh, a0, zero));
-        if (valid > 1) AddTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o1, k), c), TS.Select(fresh, a1, zero));
-        if (valid > 2) AddTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o2, k), c), TS.Select(fresh, a2, zero));
-        if (valid > 3) AddTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o3, k), c), TS.Select(fresh, a3, zero));
+        AddFreshTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o0, k), c), a0, fresh, accumulate);
+        if (valid > 1) AddFreshTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o1, k), c), a1, fresh, accumulate);
+        if (valid > 2) AddFreshTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o2, k), c), a2, fresh, accumulate);
+        if (valid > 3) AddFreshTo1<TS, TVec>(ref Unsafe.Add(ref Row(ref dw, o3, k), c), a3, fresh, accumulate);
     }
 
+    // A tile's sums into dw: added to what dw holds, or, to overwrite it, added to +0 (the values of adding into a
+    // zeroed dw, bit for bit: a −0 sum becomes +0 as it would there), without reading dw.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTo1<TS, TVec>(ref float destination, TVec a)
+    private static void AddTo1<TS, TVec>(ref float destination, TVec a, bool accumulate)
         where TS : ISimd<TVec> where TVec : struct
-        => TS.Store(TS.Add(TS.Load(ref destination, 0), a), ref destination, 0);
+        => TS.Store(TS.Add(accumulate ? TS.Load(ref destination, 0) : TS.Zero, a), ref destination, 0);
+
+    // The same for the overlapping last vector, into its fresh lanes only: the others belong to the vector before it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddFreshTo1<TS, TVec>(ref float destination, TVec a, TVec fresh, bool accumulate)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        TVec old = TS.Load(ref destination, 0);
+        TS.Store(TS.Select(fresh, TS.Add(accumulate ? old : TS.Zero, a), old), ref destination, 0);
+    }
 }

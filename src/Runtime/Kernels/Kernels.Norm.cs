@@ -128,15 +128,22 @@ public static partial class Kernels
 
     /// <summary>
     /// LayerNorm backward. With x̂ = (x − mean)·rstd and g = dy·weight:
-    /// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) (overwritten); dweight += Σ dy·x̂, dbias += Σ dy (accumulated).
+    /// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) (overwritten); dweight += Σ dy·x̂, dbias += Σ dy (accumulated, or with
+    /// <paramref name="accumulate"/> false written over with the values of adding into zeros).
     /// dx must not overlap dy or x.
     /// </summary>
-    public static unsafe void LayerNormBackward(Span<float> dx, Span<float> dweight, Span<float> dbias, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> weight, int rows, int dim)
+    public static unsafe void LayerNormBackward(Span<float> dx, Span<float> dweight, Span<float> dbias, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> weight, int rows, int dim,
+        bool accumulate = true)
     {
         CheckRows(rows, dim);
         CheckLength(dx, rows * dim); CheckLength(dy, rows * dim); CheckLength(x, rows * dim);
         CheckLength(mean, rows); CheckLength(rstd, rows);
         CheckLength(weight, dim); CheckLength(dweight, dim); CheckLength(dbias, dim);
+        if (!accumulate)
+        {
+            dweight[..dim].Clear();
+            dbias[..dim].Clear();
+        }
         fixed (float* pdx = dx, pdw = dweight, pdb = dbias, pdy = dy, px = x, pMean = mean, pRstd = rstd, pWeight = weight)
         {
             // dweight and dbias sum over rows: threads split their columns, so each sum keeps its order. dx is per row.
@@ -301,15 +308,18 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// RMSNorm backward. With g = dy·weight: dx = rrms·g − x·rrms³·mean(g·x) (overwritten); dweight += Σ dy·x·rrms.
+    /// RMSNorm backward. With g = dy·weight: dx = rrms·g − x·rrms³·mean(g·x) (overwritten); dweight += Σ dy·x·rrms
+    /// (accumulated, or with <paramref name="accumulate"/> false written over with the values of adding into zeros).
     /// </summary>
-    public static void RMSNormBackward(Span<float> dx, Span<float> dweight, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> rrms, ReadOnlySpan<float> weight, int rows, int dim)
+    public static void RMSNormBackward(Span<float> dx, Span<float> dweight, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> rrms, ReadOnlySpan<float> weight, int rows, int dim,
+        bool accumulate = true)
     {
         CheckRows(rows, dim);
         CheckLength(dx, rows * dim); CheckLength(dy, rows * dim); CheckLength(x, rows * dim);
         CheckLength(rrms, rows); CheckLength(weight, dim); CheckLength(dweight, dim);
         var g = ScratchRow(dim);
         var dw = dweight[..dim];
+        if (!accumulate) dw.Clear();
         for (int r = 0; r < rows; r++)
         {
             var dyr = dy.Slice(r * dim, dim);

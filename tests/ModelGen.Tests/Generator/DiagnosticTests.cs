@@ -374,6 +374,10 @@ public sealed class DiagnosticTests
             "[Linear(8, 4)] public partial Linear [|Rows|] { get; } [Linear(4, 2)] public partial Linear Head { get; }",
             "'rows' would name both its activation buffer and the parameter of the generated ForwardCore and BackwardCore"
         },
+        {
+            "[Linear(8, 4)] public partial Linear [|Accumulate|] { get; } [Linear(4, 2)] public partial Linear Head { get; }",
+            "'accumulate' would name both its activation buffer and a parameter of the generated BackwardCore"
+        },
         // ... or like a buffer of an earlier layer.
         {
             "[Linear(8, 4)] public partial Linear Fc { get; } [Linear(4, 2)] public partial Linear [|DFc|] { get; }",

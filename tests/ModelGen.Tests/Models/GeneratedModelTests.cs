@@ -130,8 +130,9 @@ public sealed class GeneratedModelTests
         Assert.All(model.Gradients.ToArray(), g => Assert.Equal(0f, g));
     }
 
-    // TrainStep reads the caller's input where it is, where ZeroGrad, Loss, Backward and Step go through Loss's copy:
-    // the same losses, gradients, optimizer state and parameters, bit for bit, and the input left as it was.
+    // TrainStep reads the caller's input where it is and writes the gradients afresh, where ZeroGrad, Loss, Backward
+    // and Step go through Loss's copy and add into zeros: the same losses, gradients, optimizer state and parameters,
+    // bit for bit, and the input left as it was. From the second step on, TrainStep writes over the last gradients.
     [Fact]
     public void TrainStepMatchesZeroGradLossBackwardStep()
     {
@@ -142,6 +143,8 @@ public sealed class GeneratedModelTests
         AssertTrainStepMatchesItsParts(() => new TinyCharModel(seed: 3), [1, 2, 3, 4, 5, 6, 0, 1, 2, 6, 5, 4], [0, 3, 6, 2], 4);
         AssertTrainStepMatchesItsParts(() => new EveryLayer(seed: 4), Floats(5 * 6, 6), [0, 1, 2, 1, 0], 5);
     }
+
+    private static ReadOnlySpan<int> Bits(Span<float> values) => System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(values);
 
     private static void AssertTrainStepMatchesItsParts<TInput>(Func<IModel<TInput>> create, TInput[] input, int[] targets, int rows)
         where TInput : unmanaged
@@ -160,9 +163,9 @@ public sealed class GeneratedModelTests
             parts.Backward();
             parts.Step(partsOptimizer);
             Assert.Equal(BitConverter.SingleToInt32Bits(partsLoss), BitConverter.SingleToInt32Bits(wholeLoss));
-            Assert.True(parts.Gradients.SequenceEqual(whole.Gradients), $"gradients differ at step {step}");
-            Assert.True(parts.OptimizerState.SequenceEqual(whole.OptimizerState), $"optimizer state differs at step {step}");
-            Assert.True(parts.Parameters.SequenceEqual(whole.Parameters), $"parameters differ at step {step}");
+            Assert.True(Bits(parts.Gradients).SequenceEqual(Bits(whole.Gradients)), $"gradients differ at step {step}");
+            Assert.True(Bits(parts.OptimizerState).SequenceEqual(Bits(whole.OptimizerState)), $"optimizer state differs at step {step}");
+            Assert.True(Bits(parts.Parameters).SequenceEqual(Bits(whole.Parameters)), $"parameters differ at step {step}");
         }
         Assert.Equal(before, input);
         // TrainStep kept no copy of the input, so there is nothing for another Backward to read.

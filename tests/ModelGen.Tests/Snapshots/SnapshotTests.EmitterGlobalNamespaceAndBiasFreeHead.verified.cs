@@ -160,7 +160,7 @@ public partial class Probe : global::ModelGen.IModel<float>
     {
         int rows = _lossRows;
         if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss call first, with no Forward, TrainStep, Predict or CountCorrect in between.");
-        BackwardCore(model_input, rows);
+        BackwardCore(model_input, rows, accumulate: true);
     }
 
     /// <inheritdoc/>
@@ -172,8 +172,9 @@ public partial class Probe : global::ModelGen.IModel<float>
 
     /// <inheritdoc/>
     /// <remarks>
-    /// ZeroGrad, Loss, Backward and Step, except that the forward and backward passes read <paramref name="input"/>
-    /// where it is instead of a copy (so no Backward call can follow this one).
+    /// ZeroGrad, Loss, Backward and Step, with the same results bit for bit, except that the passes read
+    /// <paramref name="input"/> where it is instead of a copy (so no Backward call can follow this one) and the
+    /// backward writes the gradients instead of adding them into zeros.
     /// </remarks>
     public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> targets, int rows, global::ModelGen.Optimizer optimizer)
     {
@@ -181,11 +182,10 @@ public partial class Probe : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
         _lossRows = 0;
-        ZeroGrad();
         targets.CopyTo(_targets);
         ForwardCore(input, rows);
         float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
-        BackwardCore(input, rows);
+        BackwardCore(input, rows, accumulate: false);
         Step(optimizer);
         return loss;
     }
@@ -233,21 +233,22 @@ public partial class Probe : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearForward(head_fc, project, head_fc_weight, head_fc_bias, rows, 4, 2);
     }
 
-    /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order, parameter gradients accumulated.</summary>
+    /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>
     /// <param name="model_input">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>
     /// <param name="rows">The rows to run, 1 to BatchSize.</param>
-    private void BackwardCore(global::System.ReadOnlySpan<float> model_input, int rows)
+    /// <param name="accumulate">Add into the parameter gradients (Backward), or write them afresh: the values of adding into zeros (TrainStep).</param>
+    private void BackwardCore(global::System.ReadOnlySpan<float> model_input, int rows, bool accumulate)
     {
         // cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)
         global::ModelGen.Kernels.CrossEntropyBackward(d_head_fc, probs, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
 
         // head: ClassificationHead(4 → 2 classes): backward
         // head.fc: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, project, rows, 4, 2);
-        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 2);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, project, rows, 4, 2, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 2, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_project, d_head_fc, head_fc_weight, rows, 4, 2);
 
         // project: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_project_weight, d_project, model_input, rows, 4, 4, skipZeroInputs: true);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_project_weight, d_project, model_input, rows, 4, 4, skipZeroInputs: true, accumulate: accumulate);
     }
 }

@@ -269,7 +269,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     {
         int rows = _lossRows;
         if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss call first, with no Forward, TrainStep, Predict or CountCorrect in between.");
-        BackwardCore(model_input, rows);
+        BackwardCore(model_input, rows, accumulate: true);
     }
 
     /// <inheritdoc/>
@@ -281,8 +281,9 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
 
     /// <inheritdoc/>
     /// <remarks>
-    /// ZeroGrad, Loss, Backward and Step, except that the forward and backward passes read <paramref name="input"/>
-    /// where it is instead of a copy (so no Backward call can follow this one).
+    /// ZeroGrad, Loss, Backward and Step, with the same results bit for bit, except that the passes read
+    /// <paramref name="input"/> where it is instead of a copy (so no Backward call can follow this one) and the
+    /// backward writes the gradients instead of adding them into zeros.
     /// </remarks>
     public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> targets, int rows, global::ModelGen.Optimizer optimizer)
     {
@@ -290,11 +291,10 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
         _lossRows = 0;
-        ZeroGrad();
         targets.CopyTo(_targets);
         ForwardCore(input, rows);
         float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
-        BackwardCore(input, rows);
+        BackwardCore(input, rows, accumulate: false);
         Step(optimizer);
         return loss;
     }
@@ -379,24 +379,25 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearForward(head_fc, out_layers_0, head_fc_weight, head_fc_bias, rows, 6, 3);
     }
 
-    /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order, parameter gradients accumulated.</summary>
+    /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>
     /// <param name="model_input">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>
     /// <param name="rows">The rows to run, 1 to BatchSize.</param>
-    private void BackwardCore(global::System.ReadOnlySpan<float> model_input, int rows)
+    /// <param name="accumulate">Add into the parameter gradients (Backward), or write them afresh: the values of adding into zeros (TrainStep).</param>
+    private void BackwardCore(global::System.ReadOnlySpan<float> model_input, int rows, bool accumulate)
     {
         // cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)
         global::ModelGen.Kernels.CrossEntropyBackward(d_head_fc, probs, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
 
         // head: ClassificationHead(6 → 3 classes): backward
         // head.fc: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, out_layers_0, rows, 6, 3);
-        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 3);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, out_layers_0, rows, 6, 3, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 3, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_out_layers_0, d_head_fc, head_fc_weight, rows, 6, 3);
 
         // out: MLP(8 → 6, depth 1): backward
         // out.layers.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_out_layers_0_weight, d_out_layers_0, drop, rows, 8, 6);
-        global::ModelGen.Kernels.LinearBackwardBias(d_out_layers_0_bias, d_out_layers_0, rows, 6);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_out_layers_0_weight, d_out_layers_0, drop, rows, 8, 6, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_out_layers_0_bias, d_out_layers_0, rows, 6, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_drop, d_out_layers_0, out_layers_0_weight, rows, 8, 6);
 
         // drop: Dropout backward
@@ -406,32 +407,32 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         // mixer.fn.1: GELU backward, dx = dy · gelu′(x)
         global::ModelGen.Kernels.GeluBackward(d_mixer_fn_0[..(rows * 8)], d_mixer_fn_1[..(rows * 8)], mixer_fn_1_derivative[..(rows * 8)]);
         // mixer.fn.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_mixer_fn_0_weight, d_mixer_fn_0, ffn, rows, 8, 8);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_mixer_fn_0_weight, d_mixer_fn_0, ffn, rows, 8, 8, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_1_net_2, d_mixer_fn_0, mixer_fn_0_weight, rows, 8, 8);
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_ffn_fn_1_net_2[..(rows * 8)], d_mixer_fn_1[..(rows * 8)], d_ffn_fn_1_net_2[..(rows * 8)]);
 
         // ffn: Residual backward; fn's backward first writes d_proj, then the skip path adds d_ffn_fn_1_net_2
         // ffn.fn.1: FeedForward(8, d_ff = 32): backward
         // ffn.fn.1.net.2: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_2_weight, d_ffn_fn_1_net_2, ffn_fn_1_net_1, rows, 32, 8);
-        global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_2_bias, d_ffn_fn_1_net_2, rows, 8);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_2_weight, d_ffn_fn_1_net_2, ffn_fn_1_net_1, rows, 32, 8, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_2_bias, d_ffn_fn_1_net_2, rows, 8, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_1_net_1, d_ffn_fn_1_net_2, ffn_fn_1_net_2_weight, rows, 32, 8);
         // ffn.fn.1.net.1: GELU backward, dx = dy · gelu′(x)
         global::ModelGen.Kernels.GeluBackward(d_ffn_fn_1_net_0[..(rows * 32)], d_ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_1_derivative[..(rows * 32)]);
         // ffn.fn.1.net.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_0_weight, d_ffn_fn_1_net_0, ffn_fn_0, rows, 8, 32);
-        global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_0_bias, d_ffn_fn_1_net_0, rows, 32);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_0_weight, d_ffn_fn_1_net_0, ffn_fn_0, rows, 8, 32, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_0_bias, d_ffn_fn_1_net_0, rows, 32, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_0, d_ffn_fn_1_net_0, ffn_fn_1_net_0_weight, rows, 8, 32);
         // ffn.fn.0: LayerNorm backward
-        global::ModelGen.Kernels.LayerNormBackward(d_proj, d_ffn_fn_0_weight, d_ffn_fn_0_bias, d_ffn_fn_0, proj, ffn_fn_0_mean, ffn_fn_0_rstd, ffn_fn_0_weight, rows, 8);
+        global::ModelGen.Kernels.LayerNormBackward(d_proj, d_ffn_fn_0_weight, d_ffn_fn_0_bias, d_ffn_fn_0, proj, ffn_fn_0_mean, ffn_fn_0_rstd, ffn_fn_0_weight, rows, 8, accumulate: accumulate);
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_proj[..(rows * 8)], d_ffn_fn_1_net_2[..(rows * 8)], d_proj[..(rows * 8)]);
 
         // proj: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_proj_weight, d_proj, input_norm, rows, 6, 8);
-        global::ModelGen.Kernels.LinearBackwardBias(d_proj_bias, d_proj, rows, 8);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_proj_weight, d_proj, input_norm, rows, 6, 8, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_proj_bias, d_proj, rows, 8, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_input_norm, d_proj, proj_weight, rows, 6, 8);
 
         // input_norm: LayerNorm backward
-        global::ModelGen.Kernels.LayerNormBackward(d_model_input, d_input_norm_weight, d_input_norm_bias, d_input_norm, model_input, input_norm_mean, input_norm_rstd, input_norm_weight, rows, 6);
+        global::ModelGen.Kernels.LayerNormBackward(d_model_input, d_input_norm_weight, d_input_norm_bias, d_input_norm, model_input, input_norm_mean, input_norm_rstd, input_norm_weight, rows, 6, accumulate: accumulate);
     }
 }

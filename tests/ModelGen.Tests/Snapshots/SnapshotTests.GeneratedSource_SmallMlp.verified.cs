@@ -230,7 +230,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
     {
         int rows = _lossRows;
         if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss call first, with no Forward, TrainStep, Predict or CountCorrect in between.");
-        BackwardCore(model_input, rows);
+        BackwardCore(model_input, rows, accumulate: true);
     }
 
     /// <inheritdoc/>
@@ -242,8 +242,9 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
 
     /// <inheritdoc/>
     /// <remarks>
-    /// ZeroGrad, Loss, Backward and Step, except that the forward and backward passes read <paramref name="input"/>
-    /// where it is instead of a copy (so no Backward call can follow this one).
+    /// ZeroGrad, Loss, Backward and Step, with the same results bit for bit, except that the passes read
+    /// <paramref name="input"/> where it is instead of a copy (so no Backward call can follow this one) and the
+    /// backward writes the gradients instead of adding them into zeros.
     /// </remarks>
     public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> targets, int rows, global::ModelGen.Optimizer optimizer)
     {
@@ -251,11 +252,10 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
         _lossRows = 0;
-        ZeroGrad();
         targets.CopyTo(_targets);
         ForwardCore(input, rows);
         float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
-        BackwardCore(input, rows);
+        BackwardCore(input, rows, accumulate: false);
         Step(optimizer);
         return loss;
     }
@@ -316,39 +316,40 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearForward(head_fc, body_layers_6, head_fc_weight, head_fc_bias, rows, 9, 5);
     }
 
-    /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order, parameter gradients accumulated.</summary>
+    /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>
     /// <param name="model_input">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>
     /// <param name="rows">The rows to run, 1 to BatchSize.</param>
-    private void BackwardCore(global::System.ReadOnlySpan<float> model_input, int rows)
+    /// <param name="accumulate">Add into the parameter gradients (Backward), or write them afresh: the values of adding into zeros (TrainStep).</param>
+    private void BackwardCore(global::System.ReadOnlySpan<float> model_input, int rows, bool accumulate)
     {
         // cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)
         global::ModelGen.Kernels.CrossEntropyBackward(d_head_fc, probs, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
 
         // head: ClassificationHead(9 → 5 classes): backward
         // head.fc: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, body_layers_6, rows, 9, 5);
-        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 5);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, body_layers_6, rows, 9, 5, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 5, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_body_layers_6, d_head_fc, head_fc_weight, rows, 9, 5);
 
         // body: MLP(12 → 16 ×2 → 9, depth 3, LayerNorm): backward
         // body.layers.6: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_6_weight, d_body_layers_6, body_layers_5, rows, 16, 9);
-        global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_6_bias, d_body_layers_6, rows, 9);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_6_weight, d_body_layers_6, body_layers_5, rows, 16, 9, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_6_bias, d_body_layers_6, rows, 9, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_body_layers_5, d_body_layers_6, body_layers_6_weight, rows, 16, 9);
         // body.layers.5: GELU backward, dx = dy · gelu′(x)
         global::ModelGen.Kernels.GeluBackward(d_body_layers_4[..(rows * 16)], d_body_layers_5[..(rows * 16)], body_layers_5_derivative[..(rows * 16)]);
         // body.layers.4: LayerNorm backward
-        global::ModelGen.Kernels.LayerNormBackward(d_body_layers_3, d_body_layers_4_weight, d_body_layers_4_bias, d_body_layers_4, body_layers_3, body_layers_4_mean, body_layers_4_rstd, body_layers_4_weight, rows, 16);
+        global::ModelGen.Kernels.LayerNormBackward(d_body_layers_3, d_body_layers_4_weight, d_body_layers_4_bias, d_body_layers_4, body_layers_3, body_layers_4_mean, body_layers_4_rstd, body_layers_4_weight, rows, 16, accumulate: accumulate);
         // body.layers.3: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_3_weight, d_body_layers_3, body_layers_2, rows, 16, 16);
-        global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_3_bias, d_body_layers_3, rows, 16);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_3_weight, d_body_layers_3, body_layers_2, rows, 16, 16, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_3_bias, d_body_layers_3, rows, 16, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_body_layers_2, d_body_layers_3, body_layers_3_weight, rows, 16, 16);
         // body.layers.2: GELU backward, dx = dy · gelu′(x)
         global::ModelGen.Kernels.GeluBackward(d_body_layers_1[..(rows * 16)], d_body_layers_2[..(rows * 16)], body_layers_2_derivative[..(rows * 16)]);
         // body.layers.1: LayerNorm backward
-        global::ModelGen.Kernels.LayerNormBackward(d_body_layers_0, d_body_layers_1_weight, d_body_layers_1_bias, d_body_layers_1, body_layers_0, body_layers_1_mean, body_layers_1_rstd, body_layers_1_weight, rows, 16);
+        global::ModelGen.Kernels.LayerNormBackward(d_body_layers_0, d_body_layers_1_weight, d_body_layers_1_bias, d_body_layers_1, body_layers_0, body_layers_1_mean, body_layers_1_rstd, body_layers_1_weight, rows, 16, accumulate: accumulate);
         // body.layers.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_0_weight, d_body_layers_0, model_input, rows, 12, 16, skipZeroInputs: true);
-        global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_0_bias, d_body_layers_0, rows, 16);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_0_weight, d_body_layers_0, model_input, rows, 12, 16, skipZeroInputs: true, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_0_bias, d_body_layers_0, rows, 16, accumulate: accumulate);
     }
 }

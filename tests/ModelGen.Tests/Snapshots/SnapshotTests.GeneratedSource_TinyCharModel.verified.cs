@@ -244,7 +244,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     {
         int rows = _lossRows;
         if (rows == 0) throw new global::System.InvalidOperationException("Backward needs a Loss call first, with no Forward, TrainStep, Predict or CountCorrect in between.");
-        BackwardCore(model_tokens, rows);
+        BackwardCore(model_tokens, rows, accumulate: true);
     }
 
     /// <inheritdoc/>
@@ -256,8 +256,9 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
 
     /// <inheritdoc/>
     /// <remarks>
-    /// ZeroGrad, Loss, Backward and Step, except that the forward and backward passes read <paramref name="input"/>
-    /// where it is instead of a copy (so no Backward call can follow this one).
+    /// ZeroGrad, Loss, Backward and Step, with the same results bit for bit, except that the passes read
+    /// <paramref name="input"/> where it is instead of a copy (so no Backward call can follow this one) and the
+    /// backward writes the gradients instead of adding them into zeros.
     /// </remarks>
     public float TrainStep(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> targets, int rows, global::ModelGen.Optimizer optimizer)
     {
@@ -265,11 +266,10 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
         global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
         _lossRows = 0;
-        ZeroGrad();
         targets.CopyTo(_targets);
         ForwardCore(input, rows);
         float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
-        BackwardCore(input, rows);
+        BackwardCore(input, rows, accumulate: false);
         Step(optimizer);
         return loss;
     }
@@ -351,18 +351,19 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         global::ModelGen.Kernels.LinearForward(head_fc, drop, head_fc_weight, head_fc_bias, rows, 15, 7);
     }
 
-    /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order, parameter gradients accumulated.</summary>
+    /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>
     /// <param name="model_tokens">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>
     /// <param name="rows">The rows to run, 1 to BatchSize.</param>
-    private void BackwardCore(global::System.ReadOnlySpan<int> model_tokens, int rows)
+    /// <param name="accumulate">Add into the parameter gradients (Backward), or write them afresh: the values of adding into zeros (TrainStep).</param>
+    private void BackwardCore(global::System.ReadOnlySpan<int> model_tokens, int rows, bool accumulate)
     {
         // cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)
         global::ModelGen.Kernels.CrossEntropyBackward(d_head_fc, probs, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
 
         // head: ClassificationHead(15 → 7 classes): backward
         // head.fc: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, drop, rows, 15, 7);
-        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 7);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, drop, rows, 15, 7, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 7, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_drop, d_head_fc, head_fc_weight, rows, 15, 7);
 
         // drop: Dropout backward
@@ -371,21 +372,21 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         // block: Residual backward; fn's backward first writes d_norm, then the skip path adds d_block_fn_1_net_2
         // block.fn.1: FeedForward(15, d_ff = 8): backward
         // block.fn.1.net.2: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_2_weight, d_block_fn_1_net_2, block_fn_1_net_1, rows, 8, 15);
-        global::ModelGen.Kernels.LinearBackwardBias(d_block_fn_1_net_2_bias, d_block_fn_1_net_2, rows, 15);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_2_weight, d_block_fn_1_net_2, block_fn_1_net_1, rows, 8, 15, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_block_fn_1_net_2_bias, d_block_fn_1_net_2, rows, 15, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_block_fn_1_net_1, d_block_fn_1_net_2, block_fn_1_net_2_weight, rows, 8, 15);
         // block.fn.1.net.1: GELU backward, dx = dy · gelu′(x)
         global::ModelGen.Kernels.GeluBackward(d_block_fn_1_net_0[..(rows * 8)], d_block_fn_1_net_1[..(rows * 8)], block_fn_1_net_1_derivative[..(rows * 8)]);
         // block.fn.1.net.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_0_weight, d_block_fn_1_net_0, block_fn_0, rows, 15, 8);
-        global::ModelGen.Kernels.LinearBackwardBias(d_block_fn_1_net_0_bias, d_block_fn_1_net_0, rows, 8);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_0_weight, d_block_fn_1_net_0, block_fn_0, rows, 15, 8, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_block_fn_1_net_0_bias, d_block_fn_1_net_0, rows, 8, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_block_fn_0, d_block_fn_1_net_0, block_fn_1_net_0_weight, rows, 15, 8);
         // block.fn.0: RMSNorm backward
-        global::ModelGen.Kernels.RMSNormBackward(d_norm, d_block_fn_0_weight, d_block_fn_0, norm, block_fn_0_rrms, block_fn_0_weight, rows, 15);
+        global::ModelGen.Kernels.RMSNormBackward(d_norm, d_block_fn_0_weight, d_block_fn_0, norm, block_fn_0_rrms, block_fn_0_weight, rows, 15, accumulate: accumulate);
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_norm[..(rows * 15)], d_block_fn_1_net_2[..(rows * 15)], d_norm[..(rows * 15)]);
 
         // norm: RMSNorm backward
-        global::ModelGen.Kernels.RMSNormBackward(d_act, d_norm_weight, d_norm, act, norm_rrms, norm_weight, rows, 15);
+        global::ModelGen.Kernels.RMSNormBackward(d_act, d_norm_weight, d_norm, act, norm_rrms, norm_weight, rows, 15, accumulate: accumulate);
 
         // flat: Flatten backward, a view: nothing to do
 
@@ -393,11 +394,11 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         global::ModelGen.Kernels.GeluBackward(d_per_position[..(rows * 15)], d_act[..(rows * 15)], act_derivative[..(rows * 15)]);
 
         // per_position: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_per_position_weight, d_per_position, token_embedding, rows * 3, 4, 5);
-        global::ModelGen.Kernels.LinearBackwardBias(d_per_position_bias, d_per_position, rows * 3, 5);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_per_position_weight, d_per_position, token_embedding, rows * 3, 4, 5, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardBias(d_per_position_bias, d_per_position, rows * 3, 5, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_token_embedding, d_per_position, per_position_weight, rows * 3, 4, 5);
 
         // token_embedding: Embedding backward (scatter-add into the rows that were read)
-        global::ModelGen.Kernels.EmbeddingBackward(d_token_embedding_weight, d_token_embedding[..(rows * 12)], model_tokens[..(rows * 3)], 7, 4);
+        global::ModelGen.Kernels.EmbeddingBackward(d_token_embedding_weight, d_token_embedding[..(rows * 12)], model_tokens[..(rows * 3)], 7, 4, accumulate: accumulate);
     }
 }
