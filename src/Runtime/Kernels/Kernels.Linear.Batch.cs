@@ -93,8 +93,10 @@ public static partial class Kernels
     /// </summary>
     private readonly record struct BatchShape(int Rows, int Inner, int Outputs, int OutputStride, int InnerStride);
 
-    // Three steps, each split over threads by what it writes: columns of x (rows of xᵀ), then groups of 6 outputs,
-    // then rows of y for the transpose back. Every value is computed by one thread exactly as on one thread.
+    // Three steps: the transpose of x, the tiles, the transpose back. With a block of 2 row-vectors for every thread
+    // the threads split the rows and each runs the three steps on its own blocks (RowBlocksPart); otherwise each step
+    // is split over the threads by what it writes: columns of x (rows of xᵀ), then groups of 6 outputs, then rows of y.
+    // Every value is computed by one thread exactly as on one thread.
     private static void ForwardBatch<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape, bool skipZeroInputs)
         where TS : ISimd<TVec> where TVec : struct
         => BatchProductOf<TS, TVec>(ref y, ref x, ref w, bias, new BatchShape(shape.Rows, shape.K, shape.N, shape.K, 1), skipZeroInputs);
@@ -107,6 +109,16 @@ public static partial class Kernels
         where TS : ISimd<TVec> where TVec : struct
     {
         int rows = shape.Rows, k = shape.Inner, n = shape.Outputs, width = TS.Count;
+        int rowBlocks = (rows + RowBlockVectors * width - 1) / (RowBlockVectors * width);
+        if (KernelThreads.Count > 1 && rowBlocks >= KernelThreads.Count)
+        {
+            fixed (float* py = &y, px = &x, pw = &w, pBias = bias)
+            {
+                var whole = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, Batch = shape, SkipZeroInputs = skipZeroInputs };
+                KernelThreads.For(rowBlocks, &whole, &RowBlocksPart<TS, TVec>, minimumPerThread: 1);
+            }
+            return;
+        }
         int paddedRows = (rows + width - 1) / width * width;
         ref float xT = ref Scratch(ref t_transposedInput, k * paddedRows);
         ref float yT = ref Scratch(ref t_transposedOutput, n * paddedRows);
@@ -133,6 +145,48 @@ public static partial class Kernels
                 KernelThreads.For(tileGroups, &product, &BatchTilesPart<TS, TVec, AllInputs>, minimumPerThread: 2);
             }
             KernelThreads.For((rows + 15) / 16, &product, &TransposeOutputPart, minimumPerThread: 1);
+        }
+    }
+
+    // With more than one thread and a block of rows for each, the threads split the rows instead of the outputs:
+    // each block of 2 row-vectors is transposed, summed over its own list of nonzero inputs (with skipZeroInputs) and
+    // transposed back by the thread that claimed it, in its own scratch, so the product is one parallel region instead
+    // of three, the threads' shares are equal, and no thread reads what another wrote. Every output is the same sum
+    // in the same order as on one thread.
+    private const int RowBlockVectors = 2;
+
+    // Row blocks [begin, end), whole, on the calling thread.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RowBlocksPart<TS, TVec>(void* state, int begin, int end)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        var p = (BatchProduct*)state;
+        BatchShape shape = p->Batch;
+        int k = shape.Inner, n = shape.Outputs, width = TS.Count, blockRows = RowBlockVectors * width;
+        for (int b = begin; b < end; b++)
+        {
+            int r0 = b * blockRows, rows = Math.Min(blockRows, shape.Rows - r0), paddedRows = (rows + width - 1) / width * width;
+            ref float xT = ref Scratch(ref t_transposedInput, k * paddedRows);
+            ref float yT = ref Scratch(ref t_transposedOutput, n * paddedRows);
+            ref InputOffsets active = ref Scratch(ref t_activeInputs, p->SkipZeroInputs ? k : 0);
+            ref int hasNonzero = ref Scratch(ref t_listedIndices, p->SkipZeroInputs ? k : 0);
+            fixed (InputOffsets* pActive = &active)
+            fixed (int* pHasNonzero = &hasNonzero)
+            {
+                var block = new BatchProduct
+                {
+                    Y = p->Y + (nint)r0 * n, X = p->X + (nint)r0 * k, W = p->W, Bias = p->Bias,
+                    XT = (float*)Unsafe.AsPointer(ref xT), YT = (float*)Unsafe.AsPointer(ref yT), // arenas: pinned
+                    Batch = shape with { Rows = rows }, PaddedRows = paddedRows,
+                    HasNonzero = pHasNonzero, Active = pActive, SkipZeroInputs = p->SkipZeroInputs,
+                };
+                TransposeInputPart<TS, TVec>(&block, 0, (k + 15) / 16);
+                int tileGroups = (n + BatchTileOutputs - 1) / BatchTileOutputs;
+                if (block.SkipZeroInputs) block.ActiveCount = ListNonzero(pHasNonzero, pActive, k, paddedRows, shape.InnerStride);
+                if (block.SkipZeroInputs && block.ActiveCount < k) BatchTilesPart<TS, TVec, ListedInputs>(&block, 0, tileGroups);
+                else BatchTilesPart<TS, TVec, AllInputs>(&block, 0, tileGroups);
+                TransposeOutputPart(&block, 0, (rows + 15) / 16);
+            }
         }
     }
 
@@ -186,6 +240,8 @@ public static partial class Kernels
             int v = 0;
             for (; v + 4 <= rowVectors; v += 4)
                 BatchTile4<TS, TVec, TInputs>(ref yT, ref xT, ref w, bias, shape, inputs, p->PaddedRows, v * width, o0);
+            for (; v + 2 <= rowVectors; v += 2)
+                BatchTile2<TS, TVec, TInputs>(ref yT, ref xT, ref w, bias, shape, inputs, p->PaddedRows, v * width, o0);
             for (; v < rowVectors; v++)
                 BatchTile1<TS, TVec, TInputs>(ref yT, ref xT, ref w, bias, shape, inputs, p->PaddedRows, v * width, o0);
         }
@@ -268,6 +324,64 @@ public static partial class Kernels
         Store4<TS, TVec>(ref Row(ref yT, o.O3, paddedRows), r0, a30, a31, a32, a33);
         Store4<TS, TVec>(ref Row(ref yT, o.O4, paddedRows), r0, a40, a41, a42, a43);
         Store4<TS, TVec>(ref Row(ref yT, o.O5, paddedRows), r0, a50, a51, a52, a53);
+    }
+
+    // 2 row-vectors × 6 outputs: per input 2 loads and 6 broadcasts feed 12 FMAs (the row blocks of a split by rows).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BatchTile2<TS, TVec, TInputs>(ref float yT, ref float xT, ref float w, ReadOnlySpan<float> bias, BatchShape shape, TInputs inputs, int paddedRows, int r0, int o0)
+        where TS : ISimd<TVec> where TVec : struct where TInputs : struct, IInputs<TInputs>
+    {
+        int n = shape.Outputs, stride = shape.OutputStride;
+        var o = new TileOutputs(o0, n);
+        ref float w0 = ref Row(ref w, o.O0, stride), w1 = ref Row(ref w, o.O1, stride), w2 = ref Row(ref w, o.O2, stride);
+        ref float w3 = ref Row(ref w, o.O3, stride), w4 = ref Row(ref w, o.O4, stride), w5 = ref Row(ref w, o.O5, stride);
+        TVec b = BiasOf<TS, TVec>(bias, o.O0);
+        TVec a00 = b, a01 = b;
+        b = BiasOf<TS, TVec>(bias, o.O1);
+        TVec a10 = b, a11 = b;
+        b = BiasOf<TS, TVec>(bias, o.O2);
+        TVec a20 = b, a21 = b;
+        b = BiasOf<TS, TVec>(bias, o.O3);
+        TVec a30 = b, a31 = b;
+        b = BiasOf<TS, TVec>(bias, o.O4);
+        TVec a40 = b, a41 = b;
+        b = BiasOf<TS, TVec>(bias, o.O5);
+        TVec a50 = b, a51 = b;
+        nuint v1 = (nuint)TS.Count;
+        ref float x0k = ref Unsafe.Add(ref xT, r0);
+        for (nuint i = 0; i < inputs.Count; i++)
+        {
+            InputOffsets offsets = inputs.At(i);
+            nint at = offsets.Weight;
+            ref float xk = ref Unsafe.Add(ref x0k, offsets.Transposed);
+            TVec x0 = TS.Load(ref xk, 0), x1 = TS.Load(ref xk, v1);
+            TVec s = TS.Create(Unsafe.Add(ref w0, at));
+            a00 = TS.MultiplyAdd(s, x0, a00); a01 = TS.MultiplyAdd(s, x1, a01);
+            s = TS.Create(Unsafe.Add(ref w1, at));
+            a10 = TS.MultiplyAdd(s, x0, a10); a11 = TS.MultiplyAdd(s, x1, a11);
+            s = TS.Create(Unsafe.Add(ref w2, at));
+            a20 = TS.MultiplyAdd(s, x0, a20); a21 = TS.MultiplyAdd(s, x1, a21);
+            s = TS.Create(Unsafe.Add(ref w3, at));
+            a30 = TS.MultiplyAdd(s, x0, a30); a31 = TS.MultiplyAdd(s, x1, a31);
+            s = TS.Create(Unsafe.Add(ref w4, at));
+            a40 = TS.MultiplyAdd(s, x0, a40); a41 = TS.MultiplyAdd(s, x1, a41);
+            s = TS.Create(Unsafe.Add(ref w5, at));
+            a50 = TS.MultiplyAdd(s, x0, a50); a51 = TS.MultiplyAdd(s, x1, a51);
+        }
+        Store2<TS, TVec>(ref Row(ref yT, o.O0, paddedRows), r0, a00, a01);
+        Store2<TS, TVec>(ref Row(ref yT, o.O1, paddedRows), r0, a10, a11);
+        Store2<TS, TVec>(ref Row(ref yT, o.O2, paddedRows), r0, a20, a21);
+        Store2<TS, TVec>(ref Row(ref yT, o.O3, paddedRows), r0, a30, a31);
+        Store2<TS, TVec>(ref Row(ref yT, o.O4, paddedRows), r0, a40, a41);
+        Store2<TS, TVec>(ref Row(ref yT, o.O5, paddedRows), r0, a50, a51);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2<TS, TVec>(ref float row, int r0, TVec c0, TVec c1)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        TS.Store(c0, ref row, (nuint)r0);
+        TS.Store(c1, ref row, (nuint)r0 + (nuint)TS.Count);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
