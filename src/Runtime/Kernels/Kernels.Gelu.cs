@@ -137,7 +137,7 @@ public static partial class Kernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVecD NormalTail<TD, TVecD>(TVecD x, out TVecD gauss, out TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
     {
-        TVecD a = TD.Min(TD.Abs(x), TD.Create(37));
+        TVecD a = TD.Min(TD.Create(37), TD.Abs(x)); // NaN stays NaN
         clamped = TD.Select(TD.LessThan(x, TD.Create(0)), TD.Subtract(TD.Create(0), a), a);
         TVecD d = TD.Divide(TD.Create(1), TD.Add(a, TD.Create(2)));
         TVecD s = TD.Multiply(TD.MultiplyAdd(a, TD.Create(1.25), TD.Create(-2)), d);
