@@ -322,6 +322,43 @@ public sealed class DiagnosticTests
             """);
     }
 
+    [Theory]
+    [InlineData("int hidden")]
+    [InlineData("int seed")] // the generated constructor's own parameter list: still one error, not MG0015 as well
+    [InlineData("")]
+    public void MG0013_PrimaryConstructor(string parameters)
+    {
+        var d = Single("MG0013", $$"""
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M[|({{parameters}})|]
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """);
+        Assert.Equal("Model class 'M' is not supported: a model class cannot have a primary constructor, which the generated constructor would have to call; declare an ordinary constructor that calls this(seed) instead", Message(d));
+    }
+
+    [Fact]
+    public void MG0013_PrimaryConstructorInAnotherDeclaration()
+    {
+        var result = GeneratorHarness.Run("""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """, "public partial class M(string name) { public string Name => name; }");
+        Assert.Empty(result.Exceptions);
+        var d = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("MG0013", d.Id);
+        Assert.Equal("Model1.cs", d.Location.GetLineSpan().Path);
+        Assert.Equal(new TextSpan("public partial class M".Length, "(string name)".Length), d.Location.SourceSpan);
+        Assert.Empty(result.Sources);
+    }
+
     private const string CollidingLayerModel = """
         [Model(BatchSize = 4, InputSize = 8)]
         public partial class M
