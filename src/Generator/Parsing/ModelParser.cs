@@ -31,7 +31,7 @@ internal static class ModelParser
 
     private static ModelSpec? Parse(GeneratorAttributeSyntaxContext source, ParseContext context, CancellationToken cancellationToken)
     {
-        if (source.TargetSymbol is not INamedTypeSymbol type || source.TargetNode is not ClassDeclarationSyntax declaration)
+        if (source.TargetSymbol is not INamedTypeSymbol type || source.TargetNode is not TypeDeclarationSyntax declaration)
             return null;
         var identifier = declaration.Identifier.GetLocation();
 
@@ -48,6 +48,12 @@ internal static class ModelParser
         if (type.IsGenericType || type.IsStatic || type.IsAbstract)
         {
             context.Report(DiagnosticDescriptors.UnsupportedModelClass, identifier, type.Name, "a model class cannot be generic, static or abstract");
+            return null;
+        }
+        // The generated half is a partial class, and a record's value equality means nothing for a model's arenas.
+        if (type.IsRecord)
+        {
+            context.Report(DiagnosticDescriptors.UnsupportedModelClass, identifier, type.Name, "a model class cannot be a record; declare it as a partial class");
             return null;
         }
         // C# makes every other constructor of a class with a primary constructor call it, and the generated M(int seed)

@@ -323,6 +323,23 @@ public sealed class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("record [|M|]")]
+    [InlineData("record class [|M|]")]
+    [InlineData("record [|M|](int Seed)")] // a record first, so not also a primary constructor
+    public void MG0013_Record(string declaration)
+    {
+        var d = Single("MG0013", $$"""
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial {{declaration}}
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """);
+        Assert.Equal("Model class 'M' is not supported: a model class cannot be a record; declare it as a partial class", Message(d));
+    }
+
+    [Theory]
     [InlineData("int hidden")]
     [InlineData("int seed")] // the generated constructor's own parameter list: still one error, not MG0015 as well
     [InlineData("")]
