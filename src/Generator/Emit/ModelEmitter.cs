@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using ModelGen.Generator.Helpers;
 using ModelGen.Generator.Layers;
@@ -110,6 +111,19 @@ internal static class ModelEmitter
         yield return ("ForwardCore", ["int"]);
         yield return ("BackwardCore", ["int"]);
     }
+
+    /// <summary>The interface whose <see cref="ExplicitImplementations"/> the generated code implements explicitly.</summary>
+    public const string ExplicitInterface = "ModelGen.IModel";
+
+    /// <summary>
+    /// The members of <see cref="ExplicitInterface"/> the generated code implements explicitly, each returning the
+    /// constant of its name (a constant cannot implement a property). A hand-written explicit implementation of one is
+    /// MG0015 (CS0102 inside generated code). Every other member of <c>IModel</c> and <c>IModel&lt;T&gt;</c> is
+    /// implemented by the public member of its name, so a hand-written explicit implementation of it is legal C#: it
+    /// takes the calls made through the interface.
+    /// </summary>
+    public static readonly ImmutableArray<string> ExplicitImplementations =
+        ImmutableArray.Create("BatchSize", "InputSize", "OutputSize", "ClassCount", "TargetsPerRow");
 
     public static string Emit(ModelSpec model)
     {
@@ -295,12 +309,8 @@ internal static class ModelEmitter
         string logitsMember = "this." + logits.Value;
         string inSpan = $"global::System.ReadOnlySpan<{elementType}>";
         const string Guard = "global::ModelGen.ModelGuard";
+        foreach (string constant in ExplicitImplementations) w.WriteLine($"int global::{ExplicitInterface}.{constant} => {constant};");
         w.WriteLine($$"""
-            int global::ModelGen.IModel.BatchSize => BatchSize;
-            int global::ModelGen.IModel.InputSize => InputSize;
-            int global::ModelGen.IModel.OutputSize => OutputSize;
-            int global::ModelGen.IModel.ClassCount => ClassCount;
-            int global::ModelGen.IModel.TargetsPerRow => TargetsPerRow;
 
             /// <inheritdoc/>
             public bool IsTraining => _training;

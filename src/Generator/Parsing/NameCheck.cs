@@ -45,10 +45,11 @@ internal static class NameCheck
     /// MG0015. C#'s rules, so that nothing legal is reported: a member that is not a method may not share its name with
     /// any generated member (CS0102), nor may a method share its name with a generated member that is not a method; a
     /// method named like a generated method collides only with its parameter list (CS0111; with another list it is an
-    /// overload), and so does an instance constructor with the generated one's. Members the compiler declares
-    /// (a default constructor, backing fields), the layer properties (MG0014's) and explicit interface
-    /// implementations (which have no simple name) are not checked; the class name (CS0542) and the
-    /// <c>rows</c> parameter are not members.
+    /// overload), and so does an instance constructor with the generated one's. An explicit interface implementation,
+    /// which has no simple name, collides only with the generated ones (CS0102); the generated code implements every
+    /// other interface member implicitly, so an explicit implementation of it is legal. Members the compiler declares
+    /// (a default constructor, backing fields) and the layer properties (MG0014's) are not checked; the class name
+    /// (CS0542) and the <c>rows</c> parameter are not members.
     /// </summary>
     private static void ReportMembers(ModelSpec model, INamedTypeSymbol type, List<GeneratedName> names, ParseContext context)
     {
@@ -64,6 +65,13 @@ internal static class NameCheck
         // Described with layer -1, as no generated name is the hand-written member's own.
         foreach (var member in type.GetMembers())
         {
+            if (member is IPropertySymbol property && GeneratedExplicitlyToo(property) is { } implemented)
+            {
+                string name = implemented.ContainingType.Name + "." + implemented.Name;
+                context.Report(DiagnosticDescriptors.MemberCollision, member.Locations.FirstOrDefault(), name, name, "property",
+                    "the generated explicit implementation, which returns the constant " + implemented.Name, "remove the property");
+                continue;
+            }
             // The cheap test first: a name of its own (nearly every member) or a constructor.
             GeneratedName generated = default;
             bool constructor = member.Name == ModelEmitter.ConstructorName;
@@ -87,6 +95,18 @@ internal static class NameCheck
                     member.Name, member.Name, what, Describe(model, generated, layer: -1), "rename the " + what);
             }
         }
+    }
+
+    /// <summary>The interface property <paramref name="property"/> implements explicitly, if the generated code implements it explicitly too.</summary>
+    private static IPropertySymbol? GeneratedExplicitlyToo(IPropertySymbol property)
+    {
+        foreach (var implemented in property.ExplicitInterfaceImplementations)
+        {
+            if (ModelEmitter.ExplicitImplementations.Contains(implemented.Name)
+                && implemented.ContainingType.ToDisplayString() == ModelEmitter.ExplicitInterface)
+                return implemented;
+        }
+        return null;
     }
 
     /// <summary>What a hand-written member is, in the message; null for a member this check leaves alone.</summary>

@@ -1,4 +1,7 @@
+using System;
+using System.IO;
 using System.Linq;
+using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -834,6 +837,52 @@ public sealed class DiagnosticTests
             """));
     }
 
+    [Theory]
+    [InlineData("int IModel.[|TargetsPerRow|] => 1;")]
+    [InlineData("int ModelGen.IModel.[|TargetsPerRow|] { get { return 1; } }")]
+    [InlineData("int global::ModelGen.IModel.[|TargetsPerRow|] => TargetsPerRow;")]
+    public void MG0015_ExplicitImplementationOfAGeneratedOne(string member)
+    {
+        // The generated code implements IModel's size properties explicitly, with the constants of their names.
+        var d = Single("MG0015", ModelWithMember.Replace("MEMBER", member));
+        Assert.Equal("Member 'IModel.TargetsPerRow' collides with the generated code: 'IModel.TargetsPerRow' would name both this property and the generated explicit implementation, which returns the constant TargetsPerRow; remove the property", Message(d));
+    }
+
+    [Fact]
+    public void MG0015_NotForExplicitImplementationsOfWhatIsGeneratedImplicitly()
+    {
+        // The generated code implements IModel<float>.TrainStep, IModel.IsTraining and IModel.Step with public members
+        // of those names: an explicit implementation beside them is legal C#, and takes the calls made through the interface.
+        var result = GeneratorHarness.Run("""
+            using System;
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+
+                public int Steps { get; private set; }
+
+                float IModel<float>.TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> targets, int rows, Optimizer optimizer)
+                {
+                    Steps++;
+                    return TrainStep(input, targets, rows, optimizer);
+                }
+
+                bool IModel.IsTraining => !IsTraining;
+
+                void IModel.Step(Optimizer optimizer) => throw new NotSupportedException();
+            }
+            """);
+        AssertCompilesClean(result);
+
+        var model = (IModel<float>)Activator.CreateInstance(Load(result.Output).GetType("M")!, 0)!;
+        model.TrainStep(new float[8], new int[1], rows: 1, new Sgd(0.1f));
+        Assert.Equal(1, model.GetType().GetProperty("Steps")!.GetValue(model));
+        Assert.False(model.IsTraining);
+    }
+
     [Fact]
     public void MG0015_NotForATokenModelsFloatForward()
     {
@@ -866,6 +915,15 @@ public sealed class DiagnosticTests
         Assert.Single(result.Sources);
         var problems = result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    /// <summary>The assembly <paramref name="compilation"/> compiles to, loaded to run.</summary>
+    private static Assembly Load(Compilation compilation)
+    {
+        using var stream = new MemoryStream();
+        var emitted = compilation.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        return Assembly.Load(stream.ToArray());
     }
 
     [Fact]

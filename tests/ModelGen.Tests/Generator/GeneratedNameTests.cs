@@ -12,8 +12,10 @@ namespace ModelGen.Tests.Generator;
 /// <summary>
 /// MG0014 and MG0015 know every name the generated code declares: each member of a generated model class (read from
 /// the generated syntax, not from the generator's own table), given to one more layer of that model, is reported on
-/// that layer's name, and given to a hand-written member, on that member's name; the generator's table of fixed members
-/// lists nothing the generated code lacks, and its table of their parameter lists is exactly the generated methods'.
+/// that layer's name, and given to a hand-written member (or, for an explicit interface implementation, to a
+/// hand-written one), on that member's name; the generator's table of fixed members lists nothing the generated code
+/// lacks, its table of their parameter lists is exactly the generated methods', and its table of explicit
+/// implementations exactly the generated ones.
 /// </summary>
 public sealed class GeneratedNameTests
 {
@@ -93,6 +95,11 @@ public sealed class GeneratedNameTests
             // A field of that name collides with every generated member.
             Check(name, $"    public int {name};\n", $" {name};", expected: true);
         }
+        foreach (var (interfaceName, name) in ExplicitImplementations(source))
+        {
+            // An explicit implementation of what the generated code implements explicitly.
+            Check(name, $"    int global::{interfaceName}.{name} => 0;\n", $".{name} =>", expected: true);
+        }
         foreach (var (name, parameters) in methods)
         {
             // A method with the generated method's parameter list collides; with one more parameter it is an overload.
@@ -135,6 +142,40 @@ public sealed class GeneratedNameTests
             methods.Add((method.Name, method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).ToArray()));
         }
         return methods;
+    }
+
+    /// <summary>The interface members the generated code implements explicitly, as (interface, member), from the compiled generated code.</summary>
+    private static List<(string Interface, string Member)> ExplicitImplementations(string source)
+    {
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        var tree = result.Output.SyntaxTrees.Single(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal));
+        var semantic = result.Output.GetSemanticModel(tree);
+        var type = tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Single();
+        var implemented = new List<(string Interface, string Member)>();
+        foreach (var member in type.Members.Where(m => m is BasePropertyDeclarationSyntax { ExplicitInterfaceSpecifier: not null }
+            or MethodDeclarationSyntax { ExplicitInterfaceSpecifier: not null }))
+        {
+            ISymbol implementation = semantic.GetDeclaredSymbol(member) switch
+            {
+                IPropertySymbol property => Assert.Single(property.ExplicitInterfaceImplementations),
+                IMethodSymbol method => Assert.Single(method.ExplicitInterfaceImplementations),
+                IEventSymbol @event => Assert.Single(@event.ExplicitInterfaceImplementations),
+                var other => throw new InvalidOperationException($"unexpected {other}"),
+            };
+            implemented.Add((implementation.ContainingType.ToDisplayString(), implementation.Name));
+        }
+        return implemented;
+    }
+
+    [Theory]
+    [InlineData("EveryLayer")]
+    [InlineData("TinyCharModel")]
+    public void ExplicitImplementationTable_IsTheGeneratedOnes(string className)
+    {
+        Assert.Equal(
+            ModelEmitter.ExplicitImplementations.Select(name => (ModelEmitter.ExplicitInterface, name)),
+            ExplicitImplementations(ModelSource(className)));
     }
 
     [Theory]
