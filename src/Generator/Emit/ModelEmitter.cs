@@ -72,13 +72,39 @@ internal static class ModelEmitter
             yield return (name, GeneratedNameKind.Field);
         if (tokenInput) yield return ("_tokens", GeneratedNameKind.Field);
         if (savesDerivatives) yield return ("_derivatives", GeneratedNameKind.Field);
-        foreach (var name in new[] { "IsTraining", "Parameters", "Gradients", "OptimizerState", "ParameterTable", "Random" })
+        foreach (var (name, _) in FixedProperties())
             yield return (name, GeneratedNameKind.Property);
         foreach (var name in new[] { "ParameterAt", "Train", "Eval", "GetParameter", "ZeroGrad", "Forward", "Loss", "Backward",
                      "Step", "TrainStep", "Predict", "CountCorrect", "ForwardCore", "BackwardCore" })
             yield return (name, GeneratedNameKind.Method);
         if (tokenInput) yield return ("model_tokens", GeneratedNameKind.InputBuffer);
     }
+
+    /// <summary>
+    /// The properties in <see cref="FixedMembers"/> with their types, written as the compiler's fully qualified display
+    /// format writes them: C# reserves <c>set_P(T)</c> for each, so a hand-written method of that name and parameter type
+    /// is MG0015 (otherwise CS0082 inside generated code). Keep this table in step with <see cref="WriteApi"/>.
+    /// </summary>
+    public static IEnumerable<(string Name, string Type)> FixedProperties()
+    {
+        yield return ("IsTraining", "bool");
+        yield return ("Parameters", Span);
+        yield return ("Gradients", Span);
+        yield return ("OptimizerState", Span);
+        yield return ("ParameterTable", "global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo>");
+        yield return ("Random", "global::ModelGen.Rng");
+    }
+
+    /// <summary>
+    /// The type of a view of an arena (<see cref="WriteViews"/>), which every property the generated code declares
+    /// besides <see cref="FixedProperties"/> is, written as that table writes types.
+    /// </summary>
+    public static string ViewType(GeneratedNameKind kind, bool tokenInput) => kind switch
+    {
+        GeneratedNameKind.DerivativeBuffer => "global::System.Span<double>",
+        GeneratedNameKind.InputBuffer when tokenInput => "global::System.Span<int>",
+        _ => Span,
+    };
 
     /// <summary>The name <see cref="FixedSignatures"/> gives the generated constructor, as Roslyn names constructors.</summary>
     public const string ConstructorName = ".ctor";

@@ -487,6 +487,24 @@ public sealed class DiagnosticTests
             "[Linear(8, 4)] public partial Linear Fc { get; } [Gelu] public partial Gelu Act { get; } [Flatten] public partial Flatten [|_derivatives|] { get; }",
             "'_derivatives' would name both this property and a generated field"
         },
+        // C# reserves get_P and set_P for every generated property P: the property is named so, or a buffer of its is, or
+        // one of its own buffers reserves an earlier layer's name.
+        {
+            "[Linear(8, 2)] public partial Linear Fc { get; } [Flatten] public partial Flatten [|set_IsTraining|] { get; }",
+            "'set_IsTraining' would name both this property and the setter C# reserves for 'IsTraining', a generated property"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear [|GetProbs|] { get; } [Linear(4, 2)] public partial Linear Head { get; }",
+            "'get_probs' would name both its activation buffer and the getter C# reserves for 'probs', the softmax buffer of the loss"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear Encoder { get; } [Linear(4, 2)] public partial Linear [|SetEncoder|] { get; }",
+            "'set_encoder' would name both its activation buffer and the setter C# reserves for 'encoder', an activation buffer of layer 'Encoder'"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear GetEncoder { get; } [Linear(4, 2)] public partial Linear [|Encoder|] { get; }",
+            "'get_encoder' would name both the getter C# reserves for its activation buffer and an activation buffer of layer 'GetEncoder'"
+        },
     };
 
     [Theory]
@@ -537,6 +555,31 @@ public sealed class DiagnosticTests
             }
             """);
         Assert.Contains("'fc' would name both its activation buffer and the model class and its constructor", Message(d));
+    }
+
+    [Fact]
+    public void MG0014_BufferGetterNamedLikeTheClass()
+    {
+        // The getter of the buffer fc is get_fc (CS0542). A class named set_fc is fine: no view has a setter, and C#
+        // reserves the name of an absent one only against other members.
+        var d = Single("MG0014", """
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class get_fc
+            {
+                [Linear(8, 2)]
+                public partial Linear [|Fc|] { get; }
+            }
+            """);
+        Assert.Contains("'get_fc' would name both the getter C# reserves for its activation buffer and the model class and its constructor", Message(d));
+        AssertCompilesClean(GeneratorHarness.Run("""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class set_fc
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """));
     }
 
     [Fact]
@@ -594,6 +637,9 @@ public sealed class DiagnosticTests
         "[Flatten] public partial Flatten rows { get; } [ClassificationHead(8, 2)] public partial ClassificationHead head { get; }",
         // Keywords: the buffers are written @in, @out and the property @event.
         "[Linear(8, 4)] public partial Linear In { get; } [Flatten] public partial Flatten @event { get; } [Linear(4, 2)] public partial Linear Out { get; }",
+        // Names that start like accessors, of no generated property: get_weight would be reserved by a buffer named weight.
+        "[Linear(8, 4)] public partial Linear Get { get; } [Linear(4, 2)] public partial Linear Set { get; }",
+        "[Linear(8, 4)] public partial Linear GetFc { get; } [Linear(4, 2)] public partial Linear SetHead { get; }",
     };
 
     [Theory]
@@ -678,6 +724,26 @@ public sealed class DiagnosticTests
         { "private object? [|_headModule|];", "'_headModule' would name both this field and the module field of layer 'Head'; rename the field" },
         { "public int [|probs|]() => 0;", "'probs' would name both this method and the softmax buffer of the loss; rename the method" },
         { "public Span<float> [|model_input|] => default;", "'model_input' would name both this property and the buffer of the model input; rename the property" },
+        // The names C# reserves for the accessors of a generated property P of type T, get_P() and set_P(T), whether P
+        // has a setter or not: by name, and for a method, by parameter types (type parameters do not count).
+        {
+            "public Span<float> [|get_Parameters|]() => default;",
+            "'get_Parameters()' would name both this method and the getter C# reserves for 'Parameters', a generated property; rename the method or change its parameters"
+        },
+        {
+            "public static bool [|get_IsTraining|]<T>() => false;",
+            "'get_IsTraining<T>()' would name both this method and the getter C# reserves for 'IsTraining', a generated property; rename the method or change its parameters"
+        },
+        {
+            "public void [|set_Random|](Rng random) { }",
+            "'set_Random(Rng)' would name both this method and the setter C# reserves for 'Random', a generated property; rename the method or change its parameters"
+        },
+        {
+            "private void [|set_fc_weight|](Span<float> value) { }",
+            "'set_fc_weight(Span<float>)' would name both this method and the setter C# reserves for 'fc_weight', a parameter view of layer 'Fc'; rename the method or change its parameters"
+        },
+        { "private int [|get_d_head|];", "'get_d_head' would name both this field and the getter C# reserves for 'd_head', an activation gradient buffer of layer 'Head'; rename the field" },
+        { "public const int [|set_Parameters|] = 0;", "'set_Parameters' would name both this constant and the setter C# reserves for 'Parameters', a generated property; rename the constant" },
     };
 
     [Theory]
@@ -806,6 +872,9 @@ public sealed class DiagnosticTests
         "static M() { }",
         // Names that differ in case, and rows, which is only a parameter.
         "public int batchSize; public int _Random; public int Probs; public int rows;",
+        // Accessor names with other parameter types, and of generated members that are not properties.
+        "public Span<float> get_Parameters(int start) => Parameters.Slice(start); public void set_Random(in Rng random) { } public void set_IsTraining(int on) { }",
+        "public int get_Forward() => 0; public int get_BatchSize() => 0; public int get__random() => 0; public int get_rows() => 0;",
     };
 
     [Theory]

@@ -124,6 +124,53 @@ public sealed class GeneratedNameTests
         }
     }
 
+    [Theory]
+    [InlineData("EveryLayer")]
+    [InlineData("TinyCharModel")]
+    public void EveryGeneratedProperty_ItsAccessorNames_AreReserved(string className)
+    {
+        // C# reserves get_P() and set_P(T) for every property P of type T, with a setter or not: a layer property of
+        // either name is MG0014, a hand-written method with that parameter list MG0015, and one with another an overload.
+        string source = ModelSource(className);
+        var properties = GeneratedProperties(source);
+        Assert.True(properties.Count > 30, $"only {properties.Count} properties found");
+        var failures = new List<string>();
+        foreach (var (name, type) in properties)
+        {
+            Check("MG0014", $"get_{name}", $"    [Dropout(P = 0.5)]\n    public partial Dropout get_{name} {{ get; }}\n", expected: true);
+            Check("MG0015", $"get_{name}", $"    public void get_{name}() {{ }}\n", expected: true);
+            Check("MG0015", $"set_{name}", $"    public void set_{name}({type} value) {{ }}\n", expected: true);
+            Check("MG0015", $"set_{name}", $"    public void set_{name}({type} value, bool extra) {{ }}\n", expected: false);
+        }
+        Assert.True(failures.Count == 0, "not reported as expected:\n" + string.Join("\n", failures));
+
+        void Check(string id, string name, string member, bool expected)
+        {
+            string withMember = source[..source.LastIndexOf('}')] + member + "}\n";
+            var diagnostics = GeneratorHarness.Driver(trackSteps: false)
+                .RunGenerators(GeneratorHarness.Compilation(withMember)).GetRunResult().Diagnostics;
+            var span = new TextSpan(withMember.LastIndexOf($" {name}", StringComparison.Ordinal) + 1, name.Length);
+            bool reported = diagnostics.Length == 1 && diagnostics[0].Id == id && diagnostics[0].Location.SourceSpan == span;
+            if (reported != expected || (!expected && diagnostics.Length > 0))
+                failures.Add($"{member.Trim()}: {string.Join("; ", diagnostics.Select(d => d.GetMessage(CultureInfo.InvariantCulture)))}");
+        }
+    }
+
+    /// <summary>The properties the generated code declares, besides the layer properties and explicit interface implementations, with their types, from the compiled generated code.</summary>
+    private static List<(string Name, string Type)> GeneratedProperties(string source)
+    {
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        var tree = result.Output.SyntaxTrees.Single(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal));
+        var semantic = result.Output.GetSemanticModel(tree);
+        var type = tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Single();
+        return type.Members.OfType<PropertyDeclarationSyntax>()
+            .Where(p => p.ExplicitInterfaceSpecifier is null && !p.Modifiers.Any(m => m.ValueText == "partial"))
+            .Select(p => (IPropertySymbol)semantic.GetDeclaredSymbol(p)!)
+            .Select(p => (p.Name, p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)))
+            .ToList();
+    }
+
     /// <summary>The generated methods and constructor (as <see cref="ModelEmitter.ConstructorName"/>) with their parameter types, from the compiled generated code.</summary>
     private static List<(string Name, string[] Parameters)> GeneratedMethods(string source)
     {
