@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 using ModelGen.Generator.Emit;
@@ -20,7 +21,8 @@ public sealed class ModelGenerator : IIncrementalGenerator
         var specs = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 ModelParser.ModelAttributeName,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                // Record classes too, for MG0013 to say that a model cannot be one (a record struct is CS0592 already).
+                predicate: static (node, _) => node is ClassDeclarationSyntax || node.IsKind(SyntaxKind.RecordDeclaration),
                 transform: static (source, cancellationToken) => ModelParser.Parse(source, cancellationToken))
             .WithTrackingName(TrackingNames.ModelSpecs);
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using ModelGen.Generator.Helpers;
 using ModelGen.Generator.Layers;
@@ -71,13 +72,39 @@ internal static class ModelEmitter
             yield return (name, GeneratedNameKind.Field);
         if (tokenInput) yield return ("_tokens", GeneratedNameKind.Field);
         if (savesDerivatives) yield return ("_derivatives", GeneratedNameKind.Field);
-        foreach (var name in new[] { "IsTraining", "Parameters", "Gradients", "OptimizerState", "ParameterTable", "Random" })
+        foreach (var (name, _) in FixedProperties())
             yield return (name, GeneratedNameKind.Property);
         foreach (var name in new[] { "ParameterAt", "Train", "Eval", "GetParameter", "ZeroGrad", "Forward", "Loss", "Backward",
                      "Step", "TrainStep", "Predict", "CountCorrect", "ForwardCore", "BackwardCore" })
             yield return (name, GeneratedNameKind.Method);
         if (tokenInput) yield return ("model_tokens", GeneratedNameKind.InputBuffer);
     }
+
+    /// <summary>
+    /// The properties in <see cref="FixedMembers"/> with their types, written as the compiler's fully qualified display
+    /// format writes them: C# reserves <c>set_P(T)</c> for each, so a hand-written method of that name and parameter type
+    /// is MG0015 (otherwise CS0082 inside generated code). Keep this table in step with <see cref="WriteApi"/>.
+    /// </summary>
+    public static IEnumerable<(string Name, string Type)> FixedProperties()
+    {
+        yield return ("IsTraining", "bool");
+        yield return ("Parameters", Span);
+        yield return ("Gradients", Span);
+        yield return ("OptimizerState", Span);
+        yield return ("ParameterTable", "global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo>");
+        yield return ("Random", "global::ModelGen.Rng");
+    }
+
+    /// <summary>
+    /// The type of a view of an arena (<see cref="WriteViews"/>), which every property the generated code declares
+    /// besides <see cref="FixedProperties"/> is, written as that table writes types.
+    /// </summary>
+    public static string ViewType(GeneratedNameKind kind, bool tokenInput) => kind switch
+    {
+        GeneratedNameKind.DerivativeBuffer => "global::System.Span<double>",
+        GeneratedNameKind.InputBuffer when tokenInput => "global::System.Span<int>",
+        _ => Span,
+    };
 
     /// <summary>The name <see cref="FixedSignatures"/> gives the generated constructor, as Roslyn names constructors.</summary>
     public const string ConstructorName = ".ctor";
@@ -110,6 +137,19 @@ internal static class ModelEmitter
         yield return ("ForwardCore", [input, "int"]);
         yield return ("BackwardCore", [input, "int", "bool"]);
     }
+
+    /// <summary>The interface whose <see cref="ExplicitImplementations"/> the generated code implements explicitly.</summary>
+    public const string ExplicitInterface = "ModelGen.IModel";
+
+    /// <summary>
+    /// The members of <see cref="ExplicitInterface"/> the generated code implements explicitly, each returning the
+    /// constant of its name (a constant cannot implement a property). A hand-written explicit implementation of one is
+    /// MG0015 (CS0102 inside generated code). Every other member of <c>IModel</c> and <c>IModel&lt;T&gt;</c> is
+    /// implemented by the public member of its name, so a hand-written explicit implementation of it is legal C#: it
+    /// takes the calls made through the interface.
+    /// </summary>
+    public static readonly ImmutableArray<string> ExplicitImplementations =
+        ImmutableArray.Create("BatchSize", "InputSize", "OutputSize", "ClassCount", "TargetsPerRow");
 
     public static string Emit(ModelSpec model)
     {
@@ -295,12 +335,8 @@ internal static class ModelEmitter
         string logitsMember = "this." + logits.Value;
         string inSpan = $"global::System.ReadOnlySpan<{elementType}>";
         const string Guard = "global::ModelGen.ModelGuard";
+        foreach (string constant in ExplicitImplementations) w.WriteLine($"int global::{ExplicitInterface}.{constant} => {constant};");
         w.WriteLine($$"""
-            int global::ModelGen.IModel.BatchSize => BatchSize;
-            int global::ModelGen.IModel.InputSize => InputSize;
-            int global::ModelGen.IModel.OutputSize => OutputSize;
-            int global::ModelGen.IModel.ClassCount => ClassCount;
-            int global::ModelGen.IModel.TargetsPerRow => TargetsPerRow;
 
             /// <inheritdoc/>
             public bool IsTraining => _training;

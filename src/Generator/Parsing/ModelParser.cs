@@ -31,7 +31,7 @@ internal static class ModelParser
 
     private static ModelSpec? Parse(GeneratorAttributeSyntaxContext source, ParseContext context, CancellationToken cancellationToken)
     {
-        if (source.TargetSymbol is not INamedTypeSymbol type || source.TargetNode is not ClassDeclarationSyntax declaration)
+        if (source.TargetSymbol is not INamedTypeSymbol type || source.TargetNode is not TypeDeclarationSyntax declaration)
             return null;
         var identifier = declaration.Identifier.GetLocation();
 
@@ -48,6 +48,20 @@ internal static class ModelParser
         if (type.IsGenericType || type.IsStatic || type.IsAbstract)
         {
             context.Report(DiagnosticDescriptors.UnsupportedModelClass, identifier, type.Name, "a model class cannot be generic, static or abstract");
+            return null;
+        }
+        // The generated half is a partial class, and a record's value equality means nothing for a model's arenas.
+        if (type.IsRecord)
+        {
+            context.Report(DiagnosticDescriptors.UnsupportedModelClass, identifier, type.Name, "a model class cannot be a record; declare it as a partial class");
+            return null;
+        }
+        // C# makes every other constructor of a class with a primary constructor call it, and the generated M(int seed)
+        // cannot know its arguments (CS8862 inside generated code).
+        if (PrimaryConstructorParameters(type, cancellationToken) is { } primary)
+        {
+            context.Report(DiagnosticDescriptors.UnsupportedModelClass, primary.GetLocation(), type.Name,
+                "a model class cannot have a primary constructor, which the generated constructor would have to call; declare an ordinary constructor that calls this(seed) instead");
             return null;
         }
 
@@ -117,6 +131,16 @@ internal static class ModelParser
         // properties' names (MG0014) and the other members of the class (MG0015).
         NameCheck.Report(model, type, locations, context);
         return context.HasErrors ? null : model;
+    }
+
+    /// <summary>The parameter list of the class's primary constructor, in whichever of its declarations it is; null if it has none.</summary>
+    private static ParameterListSyntax? PrimaryConstructorParameters(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { ParameterList: { } parameters }) return parameters;
+        }
+        return null;
     }
 
     /// <summary>Properties carrying layer attributes, in source order (file, then position).</summary>

@@ -45,10 +45,15 @@ internal static class NameCheck
     /// MG0015. C#'s rules, so that nothing legal is reported: a member that is not a method may not share its name with
     /// any generated member (CS0102), nor may a method share its name with a generated member that is not a method; a
     /// method named like a generated method collides only with its parameter list (CS0111; with another list it is an
-    /// overload), and so does an instance constructor with the generated one's. Members the compiler declares
-    /// (a default constructor, backing fields), the layer properties (MG0014's) and explicit interface
-    /// implementations (which have no simple name) are not checked; the class name (CS0542) and the
-    /// <c>rows</c> and <c>accumulate</c> parameters are not members.
+    /// overload), and so does an instance constructor with the generated one's. The names C# reserves for the accessors
+    /// of a generated property P of type T, <c>get_P()</c> and <c>set_P(T)</c> whether P has a setter or not, are
+    /// generated names too, which a method takes only with that parameter list, type parameters or not (CS0082). An
+    /// explicit interface implementation, which has no simple name, collides only with the generated ones (CS0102);
+    /// the generated code implements every other interface member implicitly, so an explicit implementation of it is
+    /// legal. Members the compiler declares (a default constructor, backing fields), the layer properties (MG0014's)
+    /// and the accessors of hand-written properties and events are not checked: no generated method is named like an
+    /// accessor, and the compiler reports an accessor's clash with a generated buffer (of a layer named GetX) on the
+    /// hand-written member. The class name (CS0542) and the <c>rows</c> and <c>accumulate</c> parameters are not members.
     /// </summary>
     private static void ReportMembers(ModelSpec model, INamedTypeSymbol type, List<GeneratedName> names, ParseContext context)
     {
@@ -64,6 +69,13 @@ internal static class NameCheck
         // Described with layer -1, as no generated name is the hand-written member's own.
         foreach (var member in type.GetMembers())
         {
+            if (member is IPropertySymbol property && GeneratedExplicitlyToo(property) is { } implemented)
+            {
+                string name = implemented.ContainingType.Name + "." + implemented.Name;
+                context.Report(DiagnosticDescriptors.MemberCollision, member.Locations.FirstOrDefault(), name, name, "property",
+                    "the generated explicit implementation, which returns the constant " + implemented.Name, "remove the property");
+                continue;
+            }
             // The cheap test first: a name of its own (nearly every member) or a constructor.
             GeneratedName generated = default;
             bool constructor = member.Name == ModelEmitter.ConstructorName;
@@ -72,10 +84,14 @@ internal static class NameCheck
 
             string? what = What(member, model);
             if (what is null) continue;
-            if (member is IMethodSymbol method && (constructor || generated.Kind == GeneratedNameKind.Method))
+            bool accessor = generated.Accessor != Accessor.None;
+            if (member is IMethodSymbol method && (constructor || accessor || generated.Kind == GeneratedNameKind.Method))
             {
-                signatures ??= Signatures(model.TokenInput);
-                if (!signatures.TryGetValue(member.Name, out var parameters) || !SameParameters(method, parameters)) continue;
+                string[] parameters;
+                if (accessor) parameters = AccessorParameters(generated, model.TokenInput);
+                else if (!(signatures ??= Signatures(model.TokenInput)).TryGetValue(member.Name, out parameters)) continue;
+                // Type parameters make another method (CS0111), but not another accessor name (CS0082 compares parameters only).
+                if ((method.Arity != 0 && !accessor) || !SameParameters(method, parameters)) continue;
                 context.Report(DiagnosticDescriptors.MemberCollision, member.Locations.FirstOrDefault(),
                     constructor ? type.Name : member.Name, method.ToDisplayString(s_signature), what,
                     constructor ? "the generated constructor" : Describe(model, generated, layer: -1),
@@ -87,6 +103,18 @@ internal static class NameCheck
                     member.Name, member.Name, what, Describe(model, generated, layer: -1), "rename the " + what);
             }
         }
+    }
+
+    /// <summary>The interface property <paramref name="property"/> implements explicitly, if the generated code implements it explicitly too.</summary>
+    private static IPropertySymbol? GeneratedExplicitlyToo(IPropertySymbol property)
+    {
+        foreach (var implemented in property.ExplicitInterfaceImplementations)
+        {
+            if (ModelEmitter.ExplicitImplementations.Contains(implemented.Name)
+                && implemented.ContainingType.ToDisplayString() == ModelEmitter.ExplicitInterface)
+                return implemented;
+        }
+        return null;
     }
 
     /// <summary>What a hand-written member is, in the message; null for a member this check leaves alone.</summary>
@@ -130,14 +158,24 @@ internal static class NameCheck
         return signatures;
     }
 
+    /// <summary>The parameter types C# reserves for an accessor of a generated property: none for get_P, P's type for set_P.</summary>
+    private static string[] AccessorParameters(GeneratedName accessor, bool tokenInput)
+    {
+        if (accessor.Accessor == Accessor.Get) return [];
+        string type = accessor.Kind == GeneratedNameKind.Property
+            ? ModelEmitter.FixedProperties().First(p => p.Name == accessor.Property).Type
+            : ModelEmitter.ViewType(accessor.Kind, tokenInput);
+        return [type];
+    }
+
     /// <summary>
     /// Whether <paramref name="method"/> has the parameter list of the generated method: the same types, each passed
-    /// by value, and no type parameters (which make another signature). Return types, parameter names, defaults,
-    /// <c>params</c> and nullable annotations are not part of a signature.
+    /// by value. Return types, parameter names, defaults, <c>params</c> and nullable annotations are not part of a
+    /// signature.
     /// </summary>
     private static bool SameParameters(IMethodSymbol method, string[] generated)
     {
-        if (method.Arity != 0 || method.Parameters.Length != generated.Length) return false;
+        if (method.Parameters.Length != generated.Length) return false;
         for (int i = 0; i < generated.Length; i++)
         {
             var parameter = method.Parameters[i];
@@ -186,15 +224,29 @@ internal static class NameCheck
             if (mine.Layer != layer) continue;
             string identifier = Unescaped(mine.Identifier);
             if (first[identifier] is { Layer: var holder } name && holder < layer
-                && (shortest is null || identifier.Length < shortest.Value.Name.Length))
+                && (shortest is null || identifier.Length < shortest.Value.Name.Length)
+                // Only a declared accessor may not be named like the class (CS0542), and a layer's views have no setter.
+                && !(mine.Accessor == Accessor.Set && name.Kind == GeneratedNameKind.ClassName))
             {
-                shortest = (identifier, "its " + Noun(mine.Kind), Describe(model, name, layer));
+                shortest = (identifier, Mine(mine), Describe(model, name, layer));
             }
         }
         return shortest;
     }
 
-    private static string Describe(ModelSpec model, GeneratedName name, int layer) => name.Kind switch
+    /// <summary>A name of the layer's own, in MG0014's message: <c>its activation buffer</c>.</summary>
+    private static string Mine(GeneratedName mine) => mine.Accessor == Accessor.None
+        ? "its " + Noun(mine.Kind)
+        : $"the {Noun(mine.Accessor)} C# reserves for its {Noun(mine.Kind)}";
+
+    /// <summary>A generated name seen from layer <paramref name="layer"/> (-1 for a hand-written member), in the messages.</summary>
+    private static string Describe(ModelSpec model, GeneratedName name, int layer)
+    {
+        string member = DescribeMember(model, name, layer);
+        return name.Accessor == Accessor.None ? member : $"the {Noun(name.Accessor)} C# reserves for '{name.Property}', {member}";
+    }
+
+    private static string DescribeMember(ModelSpec model, GeneratedName name, int layer) => name.Kind switch
     {
         GeneratedNameKind.Constant => "a generated constant",
         GeneratedNameKind.Field => "a generated field",
@@ -221,6 +273,8 @@ internal static class NameCheck
         GeneratedNameKind.DerivativeBuffer => "saved derivative buffer",
         _ => "member",
     };
+
+    private static string Noun(Accessor accessor) => accessor == Accessor.Get ? "getter" : "setter";
 
     private static string Article(string noun) => (noun[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "an " : "a ") + noun;
 

@@ -1,4 +1,7 @@
+using System;
+using System.IO;
 using System.Linq;
+using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -322,6 +325,60 @@ public sealed class DiagnosticTests
             """);
     }
 
+    [Theory]
+    [InlineData("record [|M|]")]
+    [InlineData("record class [|M|]")]
+    [InlineData("record [|M|](int Seed)")] // a record first, so not also a primary constructor
+    public void MG0013_Record(string declaration)
+    {
+        var d = Single("MG0013", $$"""
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial {{declaration}}
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """);
+        Assert.Equal("Model class 'M' is not supported: a model class cannot be a record; declare it as a partial class", Message(d));
+    }
+
+    [Theory]
+    [InlineData("int hidden")]
+    [InlineData("int seed")] // the generated constructor's own parameter list: still one error, not MG0015 as well
+    [InlineData("")]
+    public void MG0013_PrimaryConstructor(string parameters)
+    {
+        var d = Single("MG0013", $$"""
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M[|({{parameters}})|]
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """);
+        Assert.Equal("Model class 'M' is not supported: a model class cannot have a primary constructor, which the generated constructor would have to call; declare an ordinary constructor that calls this(seed) instead", Message(d));
+    }
+
+    [Fact]
+    public void MG0013_PrimaryConstructorInAnotherDeclaration()
+    {
+        var result = GeneratorHarness.Run("""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """, "public partial class M(string name) { public string Name => name; }");
+        Assert.Empty(result.Exceptions);
+        var d = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("MG0013", d.Id);
+        Assert.Equal("Model1.cs", d.Location.GetLineSpan().Path);
+        Assert.Equal(new TextSpan("public partial class M".Length, "(string name)".Length), d.Location.SourceSpan);
+        Assert.Empty(result.Sources);
+    }
+
     private const string CollidingLayerModel = """
         [Model(BatchSize = 4, InputSize = 8)]
         public partial class M
@@ -434,6 +491,24 @@ public sealed class DiagnosticTests
             "[Linear(8, 4)] public partial Linear Fc { get; } [Gelu] public partial Gelu Act { get; } [Flatten] public partial Flatten [|_derivatives|] { get; }",
             "'_derivatives' would name both this property and a generated field"
         },
+        // C# reserves get_P and set_P for every generated property P: the property is named so, or a buffer of its is, or
+        // one of its own buffers reserves an earlier layer's name.
+        {
+            "[Linear(8, 2)] public partial Linear Fc { get; } [Flatten] public partial Flatten [|set_IsTraining|] { get; }",
+            "'set_IsTraining' would name both this property and the setter C# reserves for 'IsTraining', a generated property"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear [|GetProbs|] { get; } [Linear(4, 2)] public partial Linear Head { get; }",
+            "'get_probs' would name both its activation buffer and the getter C# reserves for 'probs', the softmax buffer of the loss"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear Encoder { get; } [Linear(4, 2)] public partial Linear [|SetEncoder|] { get; }",
+            "'set_encoder' would name both its activation buffer and the setter C# reserves for 'encoder', an activation buffer of layer 'Encoder'"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear GetEncoder { get; } [Linear(4, 2)] public partial Linear [|Encoder|] { get; }",
+            "'get_encoder' would name both the getter C# reserves for its activation buffer and an activation buffer of layer 'GetEncoder'"
+        },
     };
 
     [Theory]
@@ -484,6 +559,31 @@ public sealed class DiagnosticTests
             }
             """);
         Assert.Contains("'fc' would name both its activation buffer and the model class and its constructor", Message(d));
+    }
+
+    [Fact]
+    public void MG0014_BufferGetterNamedLikeTheClass()
+    {
+        // The getter of the buffer fc is get_fc (CS0542). A class named set_fc is fine: no view has a setter, and C#
+        // reserves the name of an absent one only against other members.
+        var d = Single("MG0014", """
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class get_fc
+            {
+                [Linear(8, 2)]
+                public partial Linear [|Fc|] { get; }
+            }
+            """);
+        Assert.Contains("'get_fc' would name both the getter C# reserves for its activation buffer and the model class and its constructor", Message(d));
+        AssertCompilesClean(GeneratorHarness.Run("""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class set_fc
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """));
     }
 
     [Fact]
@@ -541,6 +641,9 @@ public sealed class DiagnosticTests
         "[Flatten] public partial Flatten rows { get; } [ClassificationHead(8, 2)] public partial ClassificationHead head { get; }",
         // Keywords: the buffers are written @in, @out and the property @event.
         "[Linear(8, 4)] public partial Linear In { get; } [Flatten] public partial Flatten @event { get; } [Linear(4, 2)] public partial Linear Out { get; }",
+        // Names that start like accessors, of no generated property: get_weight would be reserved by a buffer named weight.
+        "[Linear(8, 4)] public partial Linear Get { get; } [Linear(4, 2)] public partial Linear Set { get; }",
+        "[Linear(8, 4)] public partial Linear GetFc { get; } [Linear(4, 2)] public partial Linear SetHead { get; }",
     };
 
     [Theory]
@@ -625,6 +728,26 @@ public sealed class DiagnosticTests
         { "private object? [|_headModule|];", "'_headModule' would name both this field and the module field of layer 'Head'; rename the field" },
         { "public int [|probs|]() => 0;", "'probs' would name both this method and the softmax buffer of the loss; rename the method" },
         { "public Span<float> [|model_input|] => default;", "'model_input' would name both this property and the buffer of the model input; rename the property" },
+        // The names C# reserves for the accessors of a generated property P of type T, get_P() and set_P(T), whether P
+        // has a setter or not: by name, and for a method, by parameter types (type parameters do not count).
+        {
+            "public Span<float> [|get_Parameters|]() => default;",
+            "'get_Parameters()' would name both this method and the getter C# reserves for 'Parameters', a generated property; rename the method or change its parameters"
+        },
+        {
+            "public static bool [|get_IsTraining|]<T>() => false;",
+            "'get_IsTraining<T>()' would name both this method and the getter C# reserves for 'IsTraining', a generated property; rename the method or change its parameters"
+        },
+        {
+            "public void [|set_Random|](Rng random) { }",
+            "'set_Random(Rng)' would name both this method and the setter C# reserves for 'Random', a generated property; rename the method or change its parameters"
+        },
+        {
+            "private void [|set_fc_weight|](Span<float> value) { }",
+            "'set_fc_weight(Span<float>)' would name both this method and the setter C# reserves for 'fc_weight', a parameter view of layer 'Fc'; rename the method or change its parameters"
+        },
+        { "private int [|get_d_head|];", "'get_d_head' would name both this field and the getter C# reserves for 'd_head', an activation gradient buffer of layer 'Head'; rename the field" },
+        { "public const int [|set_Parameters|] = 0;", "'set_Parameters' would name both this constant and the setter C# reserves for 'Parameters', a generated property; rename the constant" },
     };
 
     [Theory]
@@ -754,6 +877,9 @@ public sealed class DiagnosticTests
         "static M() { }",
         // Names that differ in case, and rows, which is only a parameter.
         "public int batchSize; public int _Random; public int Probs; public int rows;",
+        // Accessor names with other parameter types, and of generated members that are not properties.
+        "public Span<float> get_Parameters(int start) => Parameters.Slice(start); public void set_Random(in Rng random) { } public void set_IsTraining(int on) { }",
+        "public int get_Forward() => 0; public int get_BatchSize() => 0; public int get__random() => 0; public int get_rows() => 0;",
     };
 
     [Theory]
@@ -783,6 +909,52 @@ public sealed class DiagnosticTests
                 event Action? IRunner.Step { add { } remove { } }
             }
             """));
+    }
+
+    [Theory]
+    [InlineData("int IModel.[|TargetsPerRow|] => 1;")]
+    [InlineData("int ModelGen.IModel.[|TargetsPerRow|] { get { return 1; } }")]
+    [InlineData("int global::ModelGen.IModel.[|TargetsPerRow|] => TargetsPerRow;")]
+    public void MG0015_ExplicitImplementationOfAGeneratedOne(string member)
+    {
+        // The generated code implements IModel's size properties explicitly, with the constants of their names.
+        var d = Single("MG0015", ModelWithMember.Replace("MEMBER", member));
+        Assert.Equal("Member 'IModel.TargetsPerRow' collides with the generated code: 'IModel.TargetsPerRow' would name both this property and the generated explicit implementation, which returns the constant TargetsPerRow; remove the property", Message(d));
+    }
+
+    [Fact]
+    public void MG0015_NotForExplicitImplementationsOfWhatIsGeneratedImplicitly()
+    {
+        // The generated code implements IModel<float>.TrainStep, IModel.IsTraining and IModel.Step with public members
+        // of those names: an explicit implementation beside them is legal C#, and takes the calls made through the interface.
+        var result = GeneratorHarness.Run("""
+            using System;
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class M
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+
+                public int Steps { get; private set; }
+
+                float IModel<float>.TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> targets, int rows, Optimizer optimizer)
+                {
+                    Steps++;
+                    return TrainStep(input, targets, rows, optimizer);
+                }
+
+                bool IModel.IsTraining => !IsTraining;
+
+                void IModel.Step(Optimizer optimizer) => throw new NotSupportedException();
+            }
+            """);
+        AssertCompilesClean(result);
+
+        var model = (IModel<float>)Activator.CreateInstance(Load(result.Output).GetType("M")!, 0)!;
+        model.TrainStep(new float[8], new int[1], rows: 1, new Sgd(0.1f));
+        Assert.Equal(1, model.GetType().GetProperty("Steps")!.GetValue(model));
+        Assert.False(model.IsTraining);
     }
 
     [Fact]
@@ -817,6 +989,15 @@ public sealed class DiagnosticTests
         Assert.Single(result.Sources);
         var problems = result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    /// <summary>The assembly <paramref name="compilation"/> compiles to, loaded to run.</summary>
+    private static Assembly Load(Compilation compilation)
+    {
+        using var stream = new MemoryStream();
+        var emitted = compilation.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        return Assembly.Load(stream.ToArray());
     }
 
     [Fact]

@@ -12,8 +12,10 @@ namespace ModelGen.Tests.Generator;
 /// <summary>
 /// MG0014 and MG0015 know every name the generated code declares: each member of a generated model class (read from
 /// the generated syntax, not from the generator's own table), given to one more layer of that model, is reported on
-/// that layer's name, and given to a hand-written member, on that member's name; the generator's table of fixed members
-/// lists nothing the generated code lacks, and its table of their parameter lists is exactly the generated methods'.
+/// that layer's name, and given to a hand-written member (or, for an explicit interface implementation, to a
+/// hand-written one), on that member's name; the generator's table of fixed members lists nothing the generated code
+/// lacks, its table of their parameter lists is exactly the generated methods', and its table of explicit
+/// implementations exactly the generated ones.
 /// </summary>
 public sealed class GeneratedNameTests
 {
@@ -93,6 +95,11 @@ public sealed class GeneratedNameTests
             // A field of that name collides with every generated member.
             Check(name, $"    public int {name};\n", $" {name};", expected: true);
         }
+        foreach (var (interfaceName, name) in ExplicitImplementations(source))
+        {
+            // An explicit implementation of what the generated code implements explicitly.
+            Check(name, $"    int global::{interfaceName}.{name} => 0;\n", $".{name} =>", expected: true);
+        }
         foreach (var (name, parameters) in methods)
         {
             // A method with the generated method's parameter list collides; with one more parameter it is an overload.
@@ -117,6 +124,53 @@ public sealed class GeneratedNameTests
         }
     }
 
+    [Theory]
+    [InlineData("EveryLayer")]
+    [InlineData("TinyCharModel")]
+    public void EveryGeneratedProperty_ItsAccessorNames_AreReserved(string className)
+    {
+        // C# reserves get_P() and set_P(T) for every property P of type T, with a setter or not: a layer property of
+        // either name is MG0014, a hand-written method with that parameter list MG0015, and one with another an overload.
+        string source = ModelSource(className);
+        var properties = GeneratedProperties(source);
+        Assert.True(properties.Count > 30, $"only {properties.Count} properties found");
+        var failures = new List<string>();
+        foreach (var (name, type) in properties)
+        {
+            Check("MG0014", $"get_{name}", $"    [Dropout(P = 0.5)]\n    public partial Dropout get_{name} {{ get; }}\n", expected: true);
+            Check("MG0015", $"get_{name}", $"    public void get_{name}() {{ }}\n", expected: true);
+            Check("MG0015", $"set_{name}", $"    public void set_{name}({type} value) {{ }}\n", expected: true);
+            Check("MG0015", $"set_{name}", $"    public void set_{name}({type} value, bool extra) {{ }}\n", expected: false);
+        }
+        Assert.True(failures.Count == 0, "not reported as expected:\n" + string.Join("\n", failures));
+
+        void Check(string id, string name, string member, bool expected)
+        {
+            string withMember = source[..source.LastIndexOf('}')] + member + "}\n";
+            var diagnostics = GeneratorHarness.Driver(trackSteps: false)
+                .RunGenerators(GeneratorHarness.Compilation(withMember)).GetRunResult().Diagnostics;
+            var span = new TextSpan(withMember.LastIndexOf($" {name}", StringComparison.Ordinal) + 1, name.Length);
+            bool reported = diagnostics.Length == 1 && diagnostics[0].Id == id && diagnostics[0].Location.SourceSpan == span;
+            if (reported != expected || (!expected && diagnostics.Length > 0))
+                failures.Add($"{member.Trim()}: {string.Join("; ", diagnostics.Select(d => d.GetMessage(CultureInfo.InvariantCulture)))}");
+        }
+    }
+
+    /// <summary>The properties the generated code declares, besides the layer properties and explicit interface implementations, with their types, from the compiled generated code.</summary>
+    private static List<(string Name, string Type)> GeneratedProperties(string source)
+    {
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        var tree = result.Output.SyntaxTrees.Single(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal));
+        var semantic = result.Output.GetSemanticModel(tree);
+        var type = tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Single();
+        return type.Members.OfType<PropertyDeclarationSyntax>()
+            .Where(p => p.ExplicitInterfaceSpecifier is null && !p.Modifiers.Any(m => m.ValueText == "partial"))
+            .Select(p => (IPropertySymbol)semantic.GetDeclaredSymbol(p)!)
+            .Select(p => (p.Name, p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)))
+            .ToList();
+    }
+
     /// <summary>The generated methods and constructor (as <see cref="ModelEmitter.ConstructorName"/>) with their parameter types, from the compiled generated code.</summary>
     private static List<(string Name, string[] Parameters)> GeneratedMethods(string source)
     {
@@ -135,6 +189,40 @@ public sealed class GeneratedNameTests
             methods.Add((method.Name, method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).ToArray()));
         }
         return methods;
+    }
+
+    /// <summary>The interface members the generated code implements explicitly, as (interface, member), from the compiled generated code.</summary>
+    private static List<(string Interface, string Member)> ExplicitImplementations(string source)
+    {
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        var tree = result.Output.SyntaxTrees.Single(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal));
+        var semantic = result.Output.GetSemanticModel(tree);
+        var type = tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Single();
+        var implemented = new List<(string Interface, string Member)>();
+        foreach (var member in type.Members.Where(m => m is BasePropertyDeclarationSyntax { ExplicitInterfaceSpecifier: not null }
+            or MethodDeclarationSyntax { ExplicitInterfaceSpecifier: not null }))
+        {
+            ISymbol implementation = semantic.GetDeclaredSymbol(member) switch
+            {
+                IPropertySymbol property => Assert.Single(property.ExplicitInterfaceImplementations),
+                IMethodSymbol method => Assert.Single(method.ExplicitInterfaceImplementations),
+                IEventSymbol @event => Assert.Single(@event.ExplicitInterfaceImplementations),
+                var other => throw new InvalidOperationException($"unexpected {other}"),
+            };
+            implemented.Add((implementation.ContainingType.ToDisplayString(), implementation.Name));
+        }
+        return implemented;
+    }
+
+    [Theory]
+    [InlineData("EveryLayer")]
+    [InlineData("TinyCharModel")]
+    public void ExplicitImplementationTable_IsTheGeneratedOnes(string className)
+    {
+        Assert.Equal(
+            ModelEmitter.ExplicitImplementations.Select(name => (ModelEmitter.ExplicitInterface, name)),
+            ExplicitImplementations(ModelSource(className)));
     }
 
     [Theory]
