@@ -92,8 +92,10 @@ public static partial class Kernels
     /// <param name="inFeatures">Input features.</param>
     /// <param name="outFeatures">Output features.</param>
     /// <param name="skipZeroInputs">
-    /// Skip the rows of x whose values are zero across a block of columns, as <see cref="LinearForward"/> does; the
-    /// result is the same (a NaN or infinite dy facing a zero input gives 0 instead of NaN).
+    /// Skip the zeros of x (for data such as images), as <see cref="LinearForward"/> does: with 512-bit vectors and
+    /// sizes that fit (rows a multiple of 16, inFeatures of 16, outFeatures of 128) each nonzero value on its own,
+    /// otherwise the rows that are zero across a block of columns. The result is the same (a NaN or infinite dy facing
+    /// a zero input gives 0 instead of NaN).
     /// </param>
     /// <param name="accumulate">
     /// Add into dw (the default, as autograd accumulates <c>.grad</c>), or write over it: the values of adding into
@@ -590,6 +592,11 @@ public static partial class Kernels
     private static unsafe void WeightGradientTiles<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, bool skipZeroInputs, bool accumulate)
         where TS : ISimd<TVec> where TVec : struct
     {
+        if (skipZeroInputs && typeof(TS) == typeof(Simd512) && SparseWeightGradientFits(shape))
+        {
+            SparseWeightGradient(ref dw, ref dy, ref x, shape, accumulate);
+            return;
+        }
         var units = new ColumnUnits(shape.K, TS.Count);
         fixed (float* pdw = &dw, pdy = &dy, px = &x)
         {

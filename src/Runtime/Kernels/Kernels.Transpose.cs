@@ -65,11 +65,11 @@ public static partial class Kernels
         }
     }
 
-    // One 16 × 16 block through registers: 16 loads, 64 shuffles, 16 stores. Stage 1 interleaves pairs of rows by
-    // 32-bit lanes, stage 2 by 64-bit lanes (each 128-bit block then holds a 4 × 4 transposed piece), stages 3 and 4
-    // move the 128-bit blocks into place.
+    // One 16 × 16 block through registers: 16 loads, 64 shuffles, 16 stores (with `add`, each row is added to what
+    // the destination holds instead). Stage 1 interleaves pairs of rows by 32-bit lanes, stage 2 by 64-bit lanes
+    // (each 128-bit block then holds a 4 × 4 transposed piece), stages 3 and 4 move the 128-bit blocks into place.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transpose16x16(ref float d, int destinationStride, ref float s, int sourceStride)
+    private static void Transpose16x16(ref float d, int destinationStride, ref float s, int sourceStride, bool add = false)
     {
         nint stride = sourceStride;
         Vector512<float> a0 = Vector512.LoadUnsafe(ref s), a1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref s, stride));
@@ -105,23 +105,27 @@ public static partial class Kernels
         Vector512<float> v14 = Avx512F.Shuffle4x128(u10, u14, 0xDD), v15 = Avx512F.Shuffle4x128(u11, u15, 0xDD);
 
         nint p = destinationStride;
-        Avx512F.Shuffle4x128(v0, v8, 0x88).StoreUnsafe(ref d);
-        Avx512F.Shuffle4x128(v1, v9, 0x88).StoreUnsafe(ref Unsafe.Add(ref d, p));
-        Avx512F.Shuffle4x128(v2, v10, 0x88).StoreUnsafe(ref Unsafe.Add(ref d, 2 * p));
-        Avx512F.Shuffle4x128(v3, v11, 0x88).StoreUnsafe(ref Unsafe.Add(ref d, 3 * p));
-        Avx512F.Shuffle4x128(v4, v12, 0x88).StoreUnsafe(ref Unsafe.Add(ref d, 4 * p));
-        Avx512F.Shuffle4x128(v5, v13, 0x88).StoreUnsafe(ref Unsafe.Add(ref d, 5 * p));
-        Avx512F.Shuffle4x128(v6, v14, 0x88).StoreUnsafe(ref Unsafe.Add(ref d, 6 * p));
-        Avx512F.Shuffle4x128(v7, v15, 0x88).StoreUnsafe(ref Unsafe.Add(ref d, 7 * p));
-        Avx512F.Shuffle4x128(v0, v8, 0xDD).StoreUnsafe(ref Unsafe.Add(ref d, 8 * p));
-        Avx512F.Shuffle4x128(v1, v9, 0xDD).StoreUnsafe(ref Unsafe.Add(ref d, 9 * p));
-        Avx512F.Shuffle4x128(v2, v10, 0xDD).StoreUnsafe(ref Unsafe.Add(ref d, 10 * p));
-        Avx512F.Shuffle4x128(v3, v11, 0xDD).StoreUnsafe(ref Unsafe.Add(ref d, 11 * p));
-        Avx512F.Shuffle4x128(v4, v12, 0xDD).StoreUnsafe(ref Unsafe.Add(ref d, 12 * p));
-        Avx512F.Shuffle4x128(v5, v13, 0xDD).StoreUnsafe(ref Unsafe.Add(ref d, 13 * p));
-        Avx512F.Shuffle4x128(v6, v14, 0xDD).StoreUnsafe(ref Unsafe.Add(ref d, 14 * p));
-        Avx512F.Shuffle4x128(v7, v15, 0xDD).StoreUnsafe(ref Unsafe.Add(ref d, 15 * p));
+        Put(ref d, Avx512F.Shuffle4x128(v0, v8, 0x88), add);
+        Put(ref Unsafe.Add(ref d, p), Avx512F.Shuffle4x128(v1, v9, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 2 * p), Avx512F.Shuffle4x128(v2, v10, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 3 * p), Avx512F.Shuffle4x128(v3, v11, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 4 * p), Avx512F.Shuffle4x128(v4, v12, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 5 * p), Avx512F.Shuffle4x128(v5, v13, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 6 * p), Avx512F.Shuffle4x128(v6, v14, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 7 * p), Avx512F.Shuffle4x128(v7, v15, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 8 * p), Avx512F.Shuffle4x128(v0, v8, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 9 * p), Avx512F.Shuffle4x128(v1, v9, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 10 * p), Avx512F.Shuffle4x128(v2, v10, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 11 * p), Avx512F.Shuffle4x128(v3, v11, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 12 * p), Avx512F.Shuffle4x128(v4, v12, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 13 * p), Avx512F.Shuffle4x128(v5, v13, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 14 * p), Avx512F.Shuffle4x128(v6, v14, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 15 * p), Avx512F.Shuffle4x128(v7, v15, 0xDD), add);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(ref float destination, Vector512<float> row, bool add)
+        => (add ? Vector512.LoadUnsafe(ref destination) + row : row).StoreUnsafe(ref destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Low64(Vector512<float> a, Vector512<float> b) => Avx512F.UnpackLow(a.AsDouble(), b.AsDouble()).AsSingle();

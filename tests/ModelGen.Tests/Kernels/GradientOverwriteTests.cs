@@ -13,7 +13,7 @@ public sealed class GradientOverwriteTests
 {
     private static readonly (int Rows, int In, int Out)[] s_shapes =
     [
-        (64, 784, 256), (64, 256, 10), (5, 784, 33), (7, 100, 9), (17, 33, 65), (20, 130, 13), (3, 2, 3), (1, 17, 1), (16, 64, 6),
+        (64, 784, 256), (64, 256, 10), (5, 784, 33), (7, 100, 9), (17, 33, 65), (20, 130, 13), (3, 2, 3), (1, 17, 1), (16, 64, 6), (48, 64, 384), (16, 32, 128),
     ];
 
     private static float[] NaNs(int n)

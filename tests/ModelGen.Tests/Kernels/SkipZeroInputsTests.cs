@@ -13,7 +13,7 @@ public sealed class SkipZeroInputsTests
     private static readonly (int Rows, int In, int Out)[] s_shapes =
     [
         (64, 784, 256), (1, 784, 256), (5, 784, 33), (7, 100, 9), (17, 33, 65), (20, 130, 13), (64, 256, 10), (3, 2, 3),
-        (130, 70, 7), (16, 64, 6), (1, 17, 1),
+        (130, 70, 7), (16, 64, 6), (1, 17, 1), (48, 64, 384), (16, 32, 128),
     ];
 
     /// <summary>
