@@ -79,6 +79,51 @@ public sealed class OptimizerTests
         }
     });
 
+    // Subnormal first moments (a weight whose input is rarely nonzero) take a shortcut where the update cannot move
+    // the parameter; next to them are the lanes where it could or where the bounds do not hold: tiny, zero, NaN and
+    // infinite parameters, zero and tiny denominators (v = 0 with eps = 0), tiny gradients. Bit for bit PyTorch's
+    // arithmetic throughout.
+    [Theory]
+    [InlineData(0, 1e-8f)]
+    [InlineData(0, 0f)]
+    [InlineData(256, 1e-8f)]
+    [InlineData(128, 0f)]
+    [InlineData(1, 1e-8f)]
+    public void AdamWWithSubnormalMomentsMatchesPyTorchBitForBit(int width, float eps) => Reference.AtWidth(width, () =>
+    {
+        foreach (int n in new[] { 16, 17, 64, 257 })
+        {
+            float[] p = Reference.Normal(n, 3), m = new float[n], v = Reference.Uniform(n, 4, 1e-8f, 1e-6f);
+            for (int i = 0; i < n; i++)
+            {
+                m[i] = (i % 3 == 0 ? -1e-39f : 3e-39f) * (1 + i % 4);
+                if (i % 4 == 0) v[i] = 0;
+                if (i % 5 == 0) p[i] = 1e-30f;
+                if (i % 7 == 0) p[i] = i % 2 == 0 ? 0f : -0f;
+                if (i % 11 == 0) p[i] = 2e-39f;
+                if (i % 13 == 0) p[i] = float.NaN;
+                if (i % 17 == 0) p[i] = float.PositiveInfinity;
+                if (i % 19 == 0) m[i] = 2e-3f; // a normal moment among the subnormal ones
+            }
+            var adamW = new AdamW(learningRate: 1e-3f, eps: eps);
+            float[] state = [.. m, .. v], tp = (float[])p.Clone(), tm = (float[])m.Clone(), tv = (float[])v.Clone();
+            for (int t = 1; t <= 4; t++)
+            {
+                float[] g = new float[n];
+                for (int i = 0; i < n; i += 9) g[i] = i % 2 == 0 ? 1e-40f : -2e-3f;
+                adamW.Step(p, g, state);
+                TorchAdamW(tp, g, tm, tv, t, 1e-3, 0.9, 0.999, double.Parse(eps.ToString("R")), 0.01);
+                for (int i = 0; i < n; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(tp[i]) == BitConverter.SingleToInt32Bits(p[i]),
+                        $"θ[{i}] of {n} at step {t}, width {width}: {p[i]:R}, PyTorch's arithmetic gives {tp[i]:R}");
+                    Assert.Equal(BitConverter.SingleToInt32Bits(tm[i]), BitConverter.SingleToInt32Bits(state[i]));
+                    Assert.Equal(BitConverter.SingleToInt32Bits(tv[i]), BitConverter.SingleToInt32Bits(state[n + i]));
+                }
+            }
+        }
+    });
+
     [Fact]
     public void AdamWFirstStepMovesEachWeightByAboutTheLearningRate()
     {
