@@ -162,10 +162,19 @@ public static class Idx
         public int RowLength;
     }
 
+    // Rows [begin, end): every line of them is requested first, so their cache misses overlap (one row after another,
+    // each waited for its own: 64 random MNIST images took 17.5 µs a step in the trainer even after PrefetchRows, whose
+    // lines the step in between had pushed out to L3), then each is scaled.
     private static unsafe void GatherRows(void* state, int begin, int end)
     {
         var g = (Gather*)state;
         int n = g->RowLength;
+        for (int i = begin; i < end && Sse.IsSupported; i++)
+        {
+            byte* start = g->Source + (nint)g->Rows[i] * n, last = start + n - 1;
+            for (byte* line = start; line <= last; line += 64) Sse.Prefetch0(line);
+            Sse.Prefetch0(last);
+        }
         for (int i = begin; i < end; i++)
             ScalePixels(new ReadOnlySpan<byte>(g->Source + (nint)g->Rows[i] * n, n), new Span<float>(g->Target + (nint)i * n, n));
     }
