@@ -162,9 +162,10 @@ public static class Idx
         public int RowLength;
     }
 
-    // Rows [begin, end): every line of them is requested first, so their cache misses overlap (one row after another,
-    // each waited for its own: 64 random MNIST images took 17.5 µs a step in the trainer even after PrefetchRows, whose
-    // lines the step in between had pushed out to L3), then each is scaled.
+    // Rows [begin, end): every line of them is requested first, so their cache misses overlap instead of coming one
+    // row after another (the lines PrefetchRows asked for are often back in L3 by now: a training step in between
+    // streams megabytes through L2), then each is scaled. The trainer's gather of 64 random MNIST images, one thread,
+    // in two runs each: 8.3-9.9 µs a step before, 6.4-9.2 µs with this.
     private static unsafe void GatherRows(void* state, int begin, int end)
     {
         var g = (Gather*)state;
