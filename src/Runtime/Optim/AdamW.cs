@@ -133,21 +133,6 @@ public sealed class AdamW : Optimizer
         public bool LerpFromStart;
     }
 
-    private const float SmallestNormal = 1.17549435e-38f; // 2^-126
-    private const float DenominatorFloor = 9.31322575e-10f; // 2^-30
-    private const float ParameterFloor = 9.09494702e-13f; // 2^-40
-
-    // The largest float b with |step| · b ≤ 2^-126 for every moment below b: 2^-126 / |step|, rounded down, and at
-    // most 2^-106 (for a step below 2^-20); 0 (no lane qualifies) for a step that is 0, not finite, or above 1.
-    private static float SmallMomentBound(float step)
-    {
-        double size = Math.Abs((double)step);
-        if (!(size > 0 && size <= 1)) return 0f;
-        double bound = SmallestNormal / Math.Max(size, 1.0 / 1048576);
-        float rounded = (float)bound;
-        return rounded > bound ? MathF.BitDecrement(rounded) : rounded;
-    }
-
     // Updates whole vectors of `count` values; returns how many it did.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static nuint Update<TS, TVec>(ref float p, ref float g, ref float m, ref float v, nuint count, in Coefficients c)
@@ -157,15 +142,6 @@ public sealed class AdamW : Optimizer
         TVec oneMinusBeta2 = TS.Create(c.OneMinusBeta2), correction2 = TS.Create(c.BiasCorrection2Sqrt);
         TVec eps = TS.Create(c.Eps), negativeStep = TS.Create(c.NegativeStepSize);
         TVec fromStart = TS.LanesFrom(c.LerpFromStart ? 0 : TS.Count);
-        // Where the first moment is so small that its product with the step size is below 2^-126 (subnormal), the
-        // update, over a denominator above 2^-30, is below 2^-96, while a parameter above 2^-40 is at least 2^-65
-        // from its neighbours: the sum rounds to the parameter itself. Such a lane keeps it, bit for bit what the
-        // multiplication, the division and the addition give, without that arithmetic on subnormal numbers, which
-        // takes this core tens of cycles. In training such moments are common: the first moment of a weight whose
-        // input is rarely nonzero (a pixel at the edge of the digits) decays by β1 a step between the batches that
-        // touch it, and AdamW in the MNIST trainer went from 74 to 89-94 µs a step after the first epoch.
-        TVec smallMoment = TS.Create(SmallMomentBound(c.NegativeStepSize));
-        TVec denominatorFloor = TS.Create(DenominatorFloor), parameterFloor = TS.Create(ParameterFloor);
         nuint width = (nuint)TS.Count, i = 0;
         for (; i + width <= count; i += width)
         {
@@ -174,19 +150,7 @@ public sealed class AdamW : Optimizer
             mi = TS.MultiplyAdd(weight, TS.Subtract(gi, mi), TS.Select(fromStart, mi, gi));
             vi = TS.Add(TS.Multiply(vi, beta2), TS.Multiply(TS.Multiply(oneMinusBeta2, gi), gi));
             TVec denominator = TS.Add(TS.Divide(TS.Sqrt(vi), correction2), eps);
-            TVec magnitude = TS.Abs(mi);
-            if (TS.IsZero(TS.Select(TS.LessThan(magnitude, smallMoment), TS.LessThan(TS.Zero, magnitude), TS.Zero)))
-            {
-                pi = TS.Add(pi, TS.Divide(TS.Multiply(negativeStep, mi), denominator));
-            }
-            else
-            {
-                // Lanes whose update cannot move the parameter skip the arithmetic on their tiny moment (see above).
-                TVec negligible = TS.Select(TS.LessThan(magnitude, smallMoment),
-                    TS.Select(TS.LessThan(denominatorFloor, denominator), TS.LessThan(parameterFloor, TS.Abs(pi)), TS.Zero), TS.Zero);
-                TVec update = TS.Divide(TS.Multiply(negativeStep, TS.Select(negligible, TS.Zero, mi)), denominator);
-                pi = TS.Select(negligible, pi, TS.Add(pi, update));
-            }
+            pi = TS.Add(pi, TS.Divide(TS.Multiply(negativeStep, mi), denominator));
             TS.Store(mi, ref m, i);
             TS.Store(vi, ref v, i);
             TS.Store(pi, ref p, i);

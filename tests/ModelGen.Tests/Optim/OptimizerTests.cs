@@ -79,10 +79,8 @@ public sealed class OptimizerTests
         }
     });
 
-    // Subnormal first moments (a weight whose input is rarely nonzero) take a shortcut where the update cannot move
-    // the parameter; next to them are the lanes where it could or where the bounds do not hold: tiny, zero, NaN and
-    // infinite parameters, zero and tiny denominators (v = 0 with eps = 0), tiny gradients. Bit for bit PyTorch's
-    // arithmetic throughout.
+    // Subnormal first moments (a weight whose input is rarely nonzero) next to tiny, zero, NaN and infinite
+    // parameters, zero and tiny denominators (v = 0 with eps = 0) and tiny gradients: bit for bit PyTorch's arithmetic.
     [Theory]
     [InlineData(0, 1e-8f)]
     [InlineData(0, 0f)]
