@@ -12,8 +12,8 @@ namespace ModelGen;
 // come out along the outputs (a column of dW), so each 16 columns are transposed into dW through registers. Every dW
 // value is the sum of the same nonzero terms in the same row order as the dense product's (a zero term would add ±0,
 // which changes nothing), so the result is the same, up to the sign of a zero sum. On a 64-image MNIST batch
-// (bench/products.sh): 82-86 µs with the column strips, 66-68 µs so on one thread; 45-46 and 36-37 µs on two.
-// Of the 67: listing the nonzero values 8 µs, the sums 42 µs (one load of dy per FMA), the transposes into dW 17 µs.
+// (bench/products.sh): 82-86 µs with the column strips, 64-68 µs so on one thread; 45-46 and 35-37 µs on two.
+// Of about 67: listing the nonzero values 8 µs, the sums 42 µs (one load of dy per FMA), the transposes into dW 17.
 public static partial class Kernels
 {
     // Columns of x per unit of work: one 16 × 16 block of the transpose into dW.
