@@ -108,43 +108,14 @@ public static partial class Kernels
     private static unsafe void BatchProductOf<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, BatchShape shape, bool skipZeroInputs)
         where TS : ISimd<TVec> where TVec : struct
     {
-        int rows = shape.Rows, k = shape.Inner, n = shape.Outputs, width = TS.Count;
-        int rowBlocks = (rows + RowBlockVectors * width - 1) / (RowBlockVectors * width);
-        if (KernelThreads.Count > 1 && rowBlocks >= KernelThreads.Count)
+        int rowBlocks = (shape.Rows + RowBlockVectors * TS.Count - 1) / (RowBlockVectors * TS.Count);
+        fixed (float* py = &y, px = &x, pw = &w, pBias = bias)
         {
-            fixed (float* py = &y, px = &x, pw = &w, pBias = bias)
-            {
-                var whole = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, Batch = shape, SkipZeroInputs = skipZeroInputs };
+            var whole = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, Batch = shape, SkipZeroInputs = skipZeroInputs };
+            if (KernelThreads.Count > 1 && rowBlocks >= KernelThreads.Count)
                 KernelThreads.For(rowBlocks, &whole, &RowBlocksPart<TS, TVec>, minimumPerThread: 1);
-            }
-            return;
-        }
-        int paddedRows = (rows + width - 1) / width * width;
-        ref float xT = ref Scratch(ref t_transposedInput, k * paddedRows);
-        ref float yT = ref Scratch(ref t_transposedOutput, n * paddedRows);
-        ref InputOffsets active = ref Scratch(ref t_activeInputs, skipZeroInputs ? k : 0);
-        ref int hasNonzero = ref Scratch(ref t_listedIndices, skipZeroInputs ? k : 0);
-        fixed (float* py = &y, px = &x, pw = &w, pBias = bias, pxT = &xT, pyT = &yT)
-        fixed (InputOffsets* pActive = &active)
-        fixed (int* pHasNonzero = &hasNonzero)
-        {
-            var product = new BatchProduct
-            {
-                Y = py, X = px, W = pw, Bias = pBias, XT = pxT, YT = pyT, Batch = shape, PaddedRows = paddedRows,
-                HasNonzero = pHasNonzero, Active = pActive, SkipZeroInputs = skipZeroInputs,
-            };
-            KernelThreads.For((k + 15) / 16, &product, &TransposeInputPart<TS, TVec>, minimumPerThread: 4);
-            int tileGroups = (n + BatchTileOutputs - 1) / BatchTileOutputs;
-            if (skipZeroInputs) product.ActiveCount = ListNonzero(pHasNonzero, pActive, k, paddedRows, shape.InnerStride);
-            if (skipZeroInputs && product.ActiveCount < k)
-            {
-                KernelThreads.For(tileGroups, &product, &BatchTilesPart<TS, TVec, ListedInputs>, minimumPerThread: 2);
-            }
             else
-            {
-                KernelThreads.For(tileGroups, &product, &BatchTilesPart<TS, TVec, AllInputs>, minimumPerThread: 2);
-            }
-            KernelThreads.For((rows + 15) / 16, &product, &TransposeOutputPart, minimumPerThread: 1);
+                BatchProductSteps<TS, TVec>(&whole);
         }
     }
 
@@ -155,38 +126,60 @@ public static partial class Kernels
     // in the same order as on one thread.
     private const int RowBlockVectors = 2;
 
-    // Row blocks [begin, end), whole, on the calling thread.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Row blocks [begin, end), each whole on the calling thread: inside a parallel region the workers are taken, so
+    // the steps' own KernelThreads.For calls run where they are called.
     private static unsafe void RowBlocksPart<TS, TVec>(void* state, int begin, int end)
         where TS : ISimd<TVec> where TVec : struct
     {
         var p = (BatchProduct*)state;
         BatchShape shape = p->Batch;
-        int k = shape.Inner, n = shape.Outputs, width = TS.Count, blockRows = RowBlockVectors * width;
+        int blockRows = RowBlockVectors * TS.Count;
         for (int b = begin; b < end; b++)
         {
-            int r0 = b * blockRows, rows = Math.Min(blockRows, shape.Rows - r0), paddedRows = (rows + width - 1) / width * width;
-            ref float xT = ref Scratch(ref t_transposedInput, k * paddedRows);
-            ref float yT = ref Scratch(ref t_transposedOutput, n * paddedRows);
-            ref InputOffsets active = ref Scratch(ref t_activeInputs, p->SkipZeroInputs ? k : 0);
-            ref int hasNonzero = ref Scratch(ref t_listedIndices, p->SkipZeroInputs ? k : 0);
-            fixed (InputOffsets* pActive = &active)
-            fixed (int* pHasNonzero = &hasNonzero)
+            int r0 = b * blockRows;
+            var block = new BatchProduct
             {
-                var block = new BatchProduct
-                {
-                    Y = p->Y + (nint)r0 * n, X = p->X + (nint)r0 * k, W = p->W, Bias = p->Bias,
-                    XT = (float*)Unsafe.AsPointer(ref xT), YT = (float*)Unsafe.AsPointer(ref yT), // arenas: pinned
-                    Batch = shape with { Rows = rows }, PaddedRows = paddedRows,
-                    HasNonzero = pHasNonzero, Active = pActive, SkipZeroInputs = p->SkipZeroInputs,
-                };
-                TransposeInputPart<TS, TVec>(&block, 0, (k + 15) / 16);
-                int tileGroups = (n + BatchTileOutputs - 1) / BatchTileOutputs;
-                if (block.SkipZeroInputs) block.ActiveCount = ListNonzero(pHasNonzero, pActive, k, paddedRows, shape.InnerStride);
-                if (block.SkipZeroInputs && block.ActiveCount < k) BatchTilesPart<TS, TVec, ListedInputs>(&block, 0, tileGroups);
-                else BatchTilesPart<TS, TVec, AllInputs>(&block, 0, tileGroups);
-                TransposeOutputPart(&block, 0, (rows + 15) / 16);
+                Y = p->Y + (nint)r0 * shape.Outputs, X = p->X + (nint)r0 * shape.Inner, W = p->W, Bias = p->Bias,
+                Batch = shape with { Rows = Math.Min(blockRows, shape.Rows - r0) }, SkipZeroInputs = p->SkipZeroInputs,
+            };
+            BatchProductSteps<TS, TVec>(&block);
+        }
+    }
+
+    // The three steps of a product whose operands (Y, X, W, Bias, Batch, SkipZeroInputs) are set, in the calling
+    // thread's scratch, each split over the threads that are free.
+    private static unsafe void BatchProductSteps<TS, TVec>(BatchProduct* product)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        BatchShape shape = product->Batch;
+        int rows = shape.Rows, k = shape.Inner, n = shape.Outputs, width = TS.Count;
+        bool skipZeroInputs = product->SkipZeroInputs;
+        int paddedRows = (rows + width - 1) / width * width;
+        ref float xT = ref Scratch(ref t_transposedInput, k * paddedRows);
+        ref float yT = ref Scratch(ref t_transposedOutput, n * paddedRows);
+        ref InputOffsets active = ref Scratch(ref t_activeInputs, skipZeroInputs ? k : 0);
+        ref int hasNonzero = ref Scratch(ref t_listedIndices, skipZeroInputs ? k : 0);
+        fixed (float* pxT = &xT, pyT = &yT)
+        fixed (InputOffsets* pActive = &active)
+        fixed (int* pHasNonzero = &hasNonzero)
+        {
+            product->XT = pxT;
+            product->YT = pyT;
+            product->PaddedRows = paddedRows;
+            product->HasNonzero = pHasNonzero;
+            product->Active = pActive;
+            KernelThreads.For((k + 15) / 16, product, &TransposeInputPart<TS, TVec>, minimumPerThread: 4);
+            int tileGroups = (n + BatchTileOutputs - 1) / BatchTileOutputs;
+            if (skipZeroInputs) product->ActiveCount = ListNonzero(pHasNonzero, pActive, k, paddedRows, shape.InnerStride);
+            if (skipZeroInputs && product->ActiveCount < k)
+            {
+                KernelThreads.For(tileGroups, product, &BatchTilesPart<TS, TVec, ListedInputs>, minimumPerThread: 2);
             }
+            else
+            {
+                KernelThreads.For(tileGroups, product, &BatchTilesPart<TS, TVec, AllInputs>, minimumPerThread: 2);
+            }
+            KernelThreads.For((rows + 15) / 16, product, &TransposeOutputPart, minimumPerThread: 1);
         }
     }
 
