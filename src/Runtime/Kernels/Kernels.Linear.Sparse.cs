@@ -19,13 +19,13 @@ public static partial class Kernels
     // Columns of x per unit of work: one 16 × 16 block of the transpose into dW.
     private const int SparseUnitColumns = 16;
 
-    // Outputs per panel of dy: 8 vectors, one accumulator each.
+    // Outputs per panel of dy: 8 vectors. Panels go in pairs, 16 accumulators.
     private const int SparsePanelOutputs = 128;
 
-    /// <summary>Whether <see cref="SparseWeightGradient"/> serves a product: 512-bit vectors, whole units and panels.</summary>
+    /// <summary>Whether <see cref="SparseWeightGradient"/> serves a product: 512-bit vectors, whole units and pairs of panels.</summary>
     private static bool SparseWeightGradientFits(Shape shape)
         => Widths.For(shape.K) == VectorWidth.V512 && Widths.For(shape.N) == VectorWidth.V512
-           && shape.K % SparseUnitColumns == 0 && shape.N % SparsePanelOutputs == 0 && shape.Rows % 16 == 0;
+           && shape.K % SparseUnitColumns == 0 && shape.N % (2 * SparsePanelOutputs) == 0 && shape.Rows % 16 == 0;
 
     private unsafe struct SparseProduct
     {
@@ -77,22 +77,12 @@ public static partial class Kernels
         {
             int c0 = unit * SparseUnitColumns;
             ListNonzeroByColumn(ref Unsafe.AsRef<float>(p->X + c0), k, rows, ref listRows, ref listValues, ref counts, ref block);
-            int panel = 0, panels = n / SparsePanelOutputs;
-            for (; panel + 2 <= panels; panel += 2)
+            for (int panel = 0; panel < n / SparsePanelOutputs; panel += 2)
             {
-                ref float dyPanel = ref Unsafe.AsRef<float>(p->Panels + (nint)panel * rows * SparsePanelOutputs);
+                ref float dyPanels = ref Unsafe.AsRef<float>(p->Panels + (nint)panel * rows * SparsePanelOutputs);
                 for (int c = 0; c < SparseUnitColumns; c++)
                 {
-                    SumListed2(ref dyPanel, rows * SparsePanelOutputs, ref Unsafe.Add(ref listRows, c * stride), ref Unsafe.Add(ref listValues, c * stride), Unsafe.Add(ref counts, c),
-                        ref Unsafe.Add(ref sums, c * n + panel * SparsePanelOutputs));
-                }
-            }
-            for (; panel < panels; panel++)
-            {
-                ref float dyPanel = ref Unsafe.AsRef<float>(p->Panels + (nint)panel * rows * SparsePanelOutputs);
-                for (int c = 0; c < SparseUnitColumns; c++)
-                {
-                    SumListed(ref dyPanel, ref Unsafe.Add(ref listRows, c * stride), ref Unsafe.Add(ref listValues, c * stride), Unsafe.Add(ref counts, c),
+                    SumListed(ref dyPanels, rows * SparsePanelOutputs, ref Unsafe.Add(ref listRows, c * stride), ref Unsafe.Add(ref listValues, c * stride), Unsafe.Add(ref counts, c),
                         ref Unsafe.Add(ref sums, c * n + panel * SparsePanelOutputs));
                 }
             }
@@ -128,9 +118,10 @@ public static partial class Kernels
         }
     }
 
-    // SumListed over two neighbouring panels (`panelStride` floats apart) at once: 16 chains, the list read once.
+    // sums[0 .. 256) = Σ over the listed rows of value · (that row of two neighbouring panels, `panelStride` floats
+    // apart), in list order, each sum from +0: 16 chains, the list read once.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SumListed2(ref float dyPanel, int panelStride, ref int listRows, ref float listValues, int count, ref float sums)
+    private static void SumListed(ref float dyPanel, int panelStride, ref int listRows, ref float listValues, int count, ref float sums)
     {
         Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         Vector512<float> b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
@@ -163,29 +154,5 @@ public static partial class Kernels
         (a4 + zero).StoreUnsafe(ref sums, 64); (a5 + zero).StoreUnsafe(ref sums, 80); (a6 + zero).StoreUnsafe(ref sums, 96); (a7 + zero).StoreUnsafe(ref sums, 112);
         (b0 + zero).StoreUnsafe(ref sums, 128); (b1 + zero).StoreUnsafe(ref sums, 144); (b2 + zero).StoreUnsafe(ref sums, 160); (b3 + zero).StoreUnsafe(ref sums, 176);
         (b4 + zero).StoreUnsafe(ref sums, 192); (b5 + zero).StoreUnsafe(ref sums, 208); (b6 + zero).StoreUnsafe(ref sums, 224); (b7 + zero).StoreUnsafe(ref sums, 240);
-    }
-
-    // sums[0 .. 128) = Σ over the listed rows of value · dyPanel[row, 0 .. 128), in list order, each sum from +0.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SumListed(ref float dyPanel, ref int listRows, ref float listValues, int count, ref float sums)
-    {
-        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int i = 0; i < count; i++)
-        {
-            var s = Vector512.Create(Unsafe.Add(ref listValues, i));
-            ref float g = ref Unsafe.Add(ref dyPanel, (nint)Unsafe.Add(ref listRows, i) * SparsePanelOutputs);
-            a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 0), s, a0);
-            a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 16), s, a1);
-            a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 32), s, a2);
-            a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 48), s, a3);
-            a4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 64), s, a4);
-            a5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 80), s, a5);
-            a6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 96), s, a6);
-            a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 112), s, a7);
-        }
-        // Stored as sum + 0, which makes a −0 sum (from products that underflow) +0, as adding it into zeros would.
-        var zero = Vector512<float>.Zero;
-        (a0 + zero).StoreUnsafe(ref sums, 0); (a1 + zero).StoreUnsafe(ref sums, 16); (a2 + zero).StoreUnsafe(ref sums, 32); (a3 + zero).StoreUnsafe(ref sums, 48);
-        (a4 + zero).StoreUnsafe(ref sums, 64); (a5 + zero).StoreUnsafe(ref sums, 80); (a6 + zero).StoreUnsafe(ref sums, 96); (a7 + zero).StoreUnsafe(ref sums, 112);
     }
 }

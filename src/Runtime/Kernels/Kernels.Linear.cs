@@ -93,7 +93,7 @@ public static partial class Kernels
     /// <param name="outFeatures">Output features.</param>
     /// <param name="skipZeroInputs">
     /// Skip the zeros of x (for data such as images), as <see cref="LinearForward"/> does: with 512-bit vectors and
-    /// sizes that fit (rows a multiple of 16, inFeatures of 16, outFeatures of 128) each nonzero value on its own,
+    /// sizes that fit (rows a multiple of 16, inFeatures of 16, outFeatures of 256) each nonzero value on its own,
     /// otherwise the rows that are zero across a block of columns. The result is the same (a NaN or infinite dy facing
     /// a zero input gives 0 instead of NaN).
     /// </param>
