@@ -3,15 +3,13 @@ using ModelGen.Generator.Models;
 
 namespace ModelGen.Generator.Emit;
 
-/// <summary>What a name in the generated code is, for the messages of MG0014 and MG0015.</summary>
+/// <summary>What a name in the generated code is, for the messages of MG0013, MG0014 and MG0015.</summary>
 internal enum GeneratedNameKind
 {
     Constant,
     Field,
     Property,
     Method,
-    /// <summary>The class name, which is also the constructor's: no other member may have it (CS0542).</summary>
-    ClassName,
     /// <summary>The <c>rows</c> parameter of ForwardCore and BackwardCore, which hides any member of that name there.</summary>
     RowsParameter,
     /// <summary>The <c>accumulate</c> parameter of BackwardCore, which hides any member of that name there.</summary>
@@ -54,8 +52,8 @@ internal readonly record struct GeneratedName(string Identifier, GeneratedNameKi
 /// <see cref="ModelEmitter.Emit"/> does: the fixed API and fields, and the members named after each layer (its module
 /// field, parameter views and activation buffers, which take the layer's PyTorch name: <c>body_layers_0_weight</c>,
 /// <c>d_body_layers_0</c>); and after each property, the names C# reserves for its accessors (<c>get_body</c>,
-/// <c>set_body</c>). <see cref="Parsing.NameCheck"/> reads them to report MG0014 and MG0015 before the emitter could
-/// write a duplicate.
+/// <c>set_body</c>). <see cref="Parsing.NameCheck"/> reads them to report MG0013, MG0014 and MG0015 before the emitter
+/// could write a duplicate, or a member named like its class.
 /// </summary>
 internal static class GeneratedNames
 {
@@ -63,7 +61,7 @@ internal static class GeneratedNames
     {
         var layout = ModelEmitter.Lay(model);
         var plan = layout.Plan;
-        var names = new List<GeneratedName> { new(model.ClassName, GeneratedNameKind.ClassName, -1) };
+        var names = new List<GeneratedName>();
         foreach (var (name, kind) in ModelEmitter.FixedMembers(model.TokenInput, savesDerivatives: plan.Derivatives.Count > 0))
             Add(names, name, kind, -1);
         names.Add(new GeneratedName("rows", GeneratedNameKind.RowsParameter, -1));

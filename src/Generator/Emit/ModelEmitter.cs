@@ -58,8 +58,8 @@ internal static class ModelEmitter
     /// <summary>
     /// The members every model class gets besides those named after its layers (parameter views, activation buffers
     /// and module fields, which <see cref="Lay"/> names) and the input, token and softmax buffers. A layer property
-    /// with one of these names is MG0014, and a hand-written member MG0015 (a method only when it also has the parameter
-    /// list <see cref="FixedSignatures"/> gives); keep this table in step with the writers below.
+    /// with one of these names is MG0014, a hand-written member MG0015 (a method only when it also has the parameter
+    /// list <see cref="FixedSignatures"/> gives) and a model class MG0013; keep this table in step with the writers below.
     /// </summary>
     public static IEnumerable<(string Name, GeneratedNameKind Kind)> FixedMembers(bool tokenInput, bool savesDerivatives)
     {
@@ -72,7 +72,7 @@ internal static class ModelEmitter
             yield return (name, GeneratedNameKind.Field);
         if (tokenInput) yield return ("_tokens", GeneratedNameKind.Field);
         if (savesDerivatives) yield return ("_derivatives", GeneratedNameKind.Field);
-        foreach (var (name, _) in FixedProperties())
+        foreach (var (name, _, _) in FixedProperties())
             yield return (name, GeneratedNameKind.Property);
         foreach (var name in new[] { "ParameterAt", "Train", "Eval", "GetParameter", "ZeroGrad", "Forward", "Loss", "Backward",
                      "Step", "TrainStep", "Predict", "CountCorrect", "ForwardCore", "BackwardCore" })
@@ -82,17 +82,19 @@ internal static class ModelEmitter
 
     /// <summary>
     /// The properties in <see cref="FixedMembers"/> with their types, written as the compiler's fully qualified display
-    /// format writes them: C# reserves <c>set_P(T)</c> for each, so a hand-written method of that name and parameter type
-    /// is MG0015 (otherwise CS0082 inside generated code). Keep this table in step with <see cref="WriteApi"/>.
+    /// format writes them, and whether each has a setter: C# reserves <c>set_P(T)</c> for each, so a hand-written method
+    /// of that name and parameter type is MG0015 (otherwise CS0082 inside generated code), but only a setter the class
+    /// declares is a member that the class may not be named like (MG0013). Keep this table in step with
+    /// <see cref="WriteApi"/>.
     /// </summary>
-    public static IEnumerable<(string Name, string Type)> FixedProperties()
+    public static IEnumerable<(string Name, string Type, bool HasSetter)> FixedProperties()
     {
-        yield return ("IsTraining", "bool");
-        yield return ("Parameters", Span);
-        yield return ("Gradients", Span);
-        yield return ("OptimizerState", Span);
-        yield return ("ParameterTable", "global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo>");
-        yield return ("Random", "global::ModelGen.Rng");
+        yield return ("IsTraining", "bool", false);
+        yield return ("Parameters", Span, false);
+        yield return ("Gradients", Span, false);
+        yield return ("OptimizerState", Span, false);
+        yield return ("ParameterTable", "global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo>", false);
+        yield return ("Random", "global::ModelGen.Rng", true);
     }
 
     /// <summary>

@@ -127,9 +127,9 @@ internal static class ModelParser
             tokens,
             inputWidth,
             properties.ToEquatableArray());
-        // Last, as the names the generated code derives from each layer come from laying out a valid model: the layer
-        // properties' names (MG0014) and the other members of the class (MG0015).
-        NameCheck.Report(model, type, locations, context);
+        // Last, as the names the generated code derives from each layer come from laying out a valid model: the class
+        // name (MG0013), the layer properties' names (MG0014) and the other members of the class (MG0015).
+        NameCheck.Report(model, type, identifier, locations, context);
         return context.HasErrors ? null : model;
     }
 

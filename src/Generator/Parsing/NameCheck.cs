@@ -8,21 +8,24 @@ using ModelGen.Generator.Models;
 namespace ModelGen.Generator.Parsing;
 
 /// <summary>
-/// MG0014: a layer property whose name, or a name the generated code derives from it, is already a name of the
-/// generated code. MG0015: a member the user wrote in the model class (in any of its declarations) that the generated
-/// code would declare again. Without these checks the emitter would write a duplicate member (CS0102 or CS0111 inside
-/// generated code) or a buffer hidden by a method parameter. Runs on a model that is otherwise valid, because the
-/// derived names come from laying it out.
+/// MG0013: a model class named like a member of the generated code. MG0014: a layer property whose name, or a name the
+/// generated code derives from it, is already a name of the generated code. MG0015: a member the user wrote in the
+/// model class (in any of its declarations) that the generated code would declare again. Without these checks the
+/// emitter would write a member named like its class (CS0542 inside generated code), a duplicate member (CS0102 or
+/// CS0111) or a buffer hidden by a method parameter. Runs on a model that is otherwise valid, because the derived names
+/// come from laying it out.
 /// </summary>
 internal static class NameCheck
 {
     /// <summary>
-    /// Reports at most one MG0014 per layer property, on its name, and one MG0015 per colliding member of
-    /// <paramref name="type"/>, on its name; <paramref name="locations"/> runs parallel to the properties.
+    /// Reports at most one MG0013 on the class name (<paramref name="identifier"/>), one MG0014 per layer property, on
+    /// its name, and one MG0015 per colliding member of <paramref name="type"/>, on its name; <paramref name="locations"/>
+    /// runs parallel to the properties.
     /// </summary>
-    public static void Report(ModelSpec model, INamedTypeSymbol type, IReadOnlyList<Location?> locations, ParseContext context)
+    public static void Report(ModelSpec model, INamedTypeSymbol type, Location identifier, IReadOnlyList<Location?> locations, ParseContext context)
     {
         var names = GeneratedNames.Of(model);
+        ReportClassName(model, names, identifier, context);
         // The list holds the model's own names first, then each layer's in declaration order: the first holder of a
         // name is the one that keeps it.
         var first = new Dictionary<string, GeneratedName>(System.StringComparer.Ordinal);
@@ -42,6 +45,36 @@ internal static class NameCheck
     }
 
     /// <summary>
+    /// MG0013. C# names no member like its class (CS0542). Only the members the generated class declares count: the
+    /// constructor is the class's own name, and a class named <c>rows</c> or <c>set_Parameters</c> is legal (see
+    /// <see cref="Declared"/>). Reported on the class rather than on a layer whose buffer it names, as renaming a layer
+    /// renames its parameters in the <c>state_dict</c>.
+    /// </summary>
+    private static void ReportClassName(ModelSpec model, List<GeneratedName> names, Location identifier, ParseContext context)
+    {
+        foreach (var name in names)
+        {
+            if (Unescaped(name.Identifier) != model.ClassName || !Declared(name)) continue;
+            context.Report(DiagnosticDescriptors.UnsupportedModelClass, identifier, model.ClassName,
+                $"'{model.ClassName}' would name both the class and {Describe(model, name, layer: -1)}, and a member may not be named like its class; rename the class");
+            return;
+        }
+    }
+
+    /// <summary>
+    /// Whether the generated class declares a member of this name: every generated name but the <c>rows</c> and
+    /// <c>accumulate</c> parameters and the setter's name C# reserves for a property that has none (<c>set_Parameters</c>).
+    /// The compiler compares the class name (CS0542) with these alone.
+    /// </summary>
+    private static bool Declared(GeneratedName name)
+    {
+        if (name.Kind is GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter) return false;
+        // No view of an arena has a setter.
+        return name.Accessor != Accessor.Set
+            || (name.Kind == GeneratedNameKind.Property && ModelEmitter.FixedProperties().First(p => p.Name == name.Property).HasSetter);
+    }
+
+    /// <summary>
     /// MG0015. C#'s rules, so that nothing legal is reported: a member that is not a method may not share its name with
     /// any generated member (CS0102), nor may a method share its name with a generated member that is not a method; a
     /// method named like a generated method collides only with its parameter list (CS0111; with another list it is an
@@ -53,14 +86,14 @@ internal static class NameCheck
     /// legal. Members the compiler declares (a default constructor, backing fields), the layer properties (MG0014's)
     /// and the accessors of hand-written properties and events are not checked: no generated method is named like an
     /// accessor, and the compiler reports an accessor's clash with a generated buffer (of a layer named GetX) on the
-    /// hand-written member. The class name (CS0542) and the <c>rows</c> and <c>accumulate</c> parameters are not members.
+    /// hand-written member. The <c>rows</c> and <c>accumulate</c> parameters are not members.
     /// </summary>
     private static void ReportMembers(ModelSpec model, INamedTypeSymbol type, List<GeneratedName> names, ParseContext context)
     {
         var taken = new Dictionary<string, GeneratedName>(System.StringComparer.Ordinal);
         foreach (var name in names)
         {
-            if (name.Kind is GeneratedNameKind.ClassName or GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter) continue;
+            if (name.Kind is GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter) continue;
             string identifier = Unescaped(name.Identifier);
             if (!taken.ContainsKey(identifier)) taken.Add(identifier, name);
         }
@@ -200,11 +233,11 @@ internal static class NameCheck
         string property = model.Properties[layer].PropertyName;
 
         // The property itself is named like a generated member: the model's own, another layer's, or its own buffer
-        // (a lowercase name is its own snake_case name). Named like the class it is the compiler's CS0542 already,
-        // and the rows and accumulate parameters hide no property, as generated code never reads a layer property.
+        // (a lowercase name is its own snake_case name). Named like the class it is the compiler's CS0542 already, on the
+        // property, and the rows and accumulate parameters hide no property, as generated code never reads a layer property.
         foreach (var name in names)
         {
-            if (name.Kind is GeneratedNameKind.ClassName or GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter) continue;
+            if (name.Kind is GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter) continue;
             if (Unescaped(name.Identifier) == property) return (property, "this property", Describe(model, name, layer));
         }
 
@@ -224,9 +257,7 @@ internal static class NameCheck
             if (mine.Layer != layer) continue;
             string identifier = Unescaped(mine.Identifier);
             if (first[identifier] is { Layer: var holder } name && holder < layer
-                && (shortest is null || identifier.Length < shortest.Value.Name.Length)
-                // Only a declared accessor may not be named like the class (CS0542), and a layer's views have no setter.
-                && !(mine.Accessor == Accessor.Set && name.Kind == GeneratedNameKind.ClassName))
+                && (shortest is null || identifier.Length < shortest.Value.Name.Length))
             {
                 shortest = (identifier, Mine(mine), Describe(model, name, layer));
             }
@@ -252,7 +283,6 @@ internal static class NameCheck
         GeneratedNameKind.Field => "a generated field",
         GeneratedNameKind.Property => "a generated property",
         GeneratedNameKind.Method => "a generated method",
-        GeneratedNameKind.ClassName => "the model class and its constructor",
         GeneratedNameKind.RowsParameter => "the parameter of the generated ForwardCore and BackwardCore",
         GeneratedNameKind.AccumulateParameter => "a parameter of the generated BackwardCore",
         GeneratedNameKind.InputBuffer => "the buffer of the model input",

@@ -379,6 +379,115 @@ public sealed class DiagnosticTests
         Assert.Empty(result.Sources);
     }
 
+    /// <summary>Class names that a member of the generated code has too, and what MG0013 calls that member.</summary>
+    public static TheoryData<string, string> ClassNamesOfGeneratedMembers() => new()
+    {
+        { "Forward", "a generated method" },
+        { "ForwardCore", "a generated method" },
+        { "Parameters", "a generated property" },
+        { "BatchSize", "a generated constant" },
+        { "_random", "a generated field" },
+        { "probs", "the softmax buffer of the loss" },
+        { "model_input", "the buffer of the model input" },
+        // The getter of every generated property is declared, and so is the setter of Random.
+        { "get_Parameters", "the getter C# reserves for 'Parameters', a generated property" },
+        { "get_Random", "the getter C# reserves for 'Random', a generated property" },
+        { "set_Random", "the setter C# reserves for 'Random', a generated property" },
+        { "get_probs", "the getter C# reserves for 'probs', the softmax buffer of the loss" },
+        // Names derived from the layer: reported on the class, not on the layer, whose name is its state_dict name.
+        { "fc", "an activation buffer of layer 'Fc'" },
+        { "fc_weight", "a parameter view of layer 'Fc'" },
+        { "d_fc_bias", "a parameter gradient view of layer 'Fc'" },
+        { "_fcModule", "the module field of layer 'Fc'" },
+        { "get_fc", "the getter C# reserves for 'fc', an activation buffer of layer 'Fc'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ClassNamesOfGeneratedMembers))]
+    public void MG0013_ClassNamedLikeAGeneratedMember(string className, string member)
+    {
+        // C# names no member like its class (CS0542 inside the generated file).
+        var d = Single("MG0013", $$"""
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class [|{{className}}|]
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """);
+        Assert.Equal($"Model class '{className}' is not supported: '{className}' would name both the class and {member}, and a member may not be named like its class; rename the class", Message(d));
+    }
+
+    [Fact]
+    public void MG0013_ClassNamedLikeATokenModelsMember()
+    {
+        var d = Single("MG0013", """
+            [Model(BatchSize = 4, SequenceLength = 2)]
+            public partial class [|model_tokens|]
+            {
+                [Embedding(5, 3)]
+                public partial Embedding Tokens { get; }
+
+                [Flatten]
+                public partial Flatten Flat { get; }
+
+                [Linear(6, 2)]
+                public partial Linear Head { get; }
+            }
+            """);
+        Assert.Equal("Model class 'model_tokens' is not supported: 'model_tokens' would name both the class and the buffer of the model input, and a member may not be named like its class; rename the class", Message(d));
+    }
+
+    [Fact]
+    public void MG0013_ClassNamedLikeAGeneratedMember_AndOtherCollisions()
+    {
+        // Each name on its own: the class, a layer property (MG0014) and a hand-written member (MG0015).
+        var result = GeneratorHarness.Run("""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class Forward
+            {
+                [Linear(8, 2)]
+                public partial Linear Loss { get; }
+
+                private int _training;
+            }
+            """);
+        Assert.Equal(["MG0013", "MG0014", "MG0015"], result.GeneratorDiagnostics.Select(d => d.Id));
+        Assert.Empty(result.Sources);
+    }
+
+    [Theory]
+    // Names of no member: the constructor is the class's own, rows and accumulate are parameters, and C# reserves the
+    // names of absent setters (of Parameters, of the buffer fc) only against other members.
+    [InlineData("M")]
+    [InlineData("Model")]
+    [InlineData("Classifier")]
+    [InlineData("rows")]
+    [InlineData("accumulate")]
+    [InlineData("set_Parameters")]
+    [InlineData("set_fc")]
+    // Only a model of token ids has model_tokens, and only one whose GELU saves its derivative DerivativesPerRow.
+    [InlineData("model_tokens")]
+    [InlineData("DerivativesPerRow")]
+    // Names that differ in case, and an indexer's default name, which no generated member has.
+    [InlineData("forward")]
+    [InlineData("Probs")]
+    [InlineData("Item")]
+    [InlineData("get_Item")]
+    public void MG0013_NotForClassNamesThatCSharpAllows(string className)
+    {
+        AssertCompilesClean(GeneratorHarness.Run($$"""
+            using ModelGen;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class {{className}}
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """));
+    }
+
     private const string CollidingLayerModel = """
         [Model(BatchSize = 4, InputSize = 8)]
         public partial class M
@@ -544,46 +653,6 @@ public sealed class DiagnosticTests
             }
             """);
         Assert.Contains("'model_tokens' would name both its activation buffer and the buffer of the model input", Message(d));
-    }
-
-    [Fact]
-    public void MG0014_BufferNamedLikeTheClass()
-    {
-        // A member named like its class is CS0542; a buffer would be one.
-        var d = Single("MG0014", """
-            [Model(BatchSize = 4, InputSize = 8)]
-            public partial class fc
-            {
-                [Linear(8, 2)]
-                public partial Linear [|Fc|] { get; }
-            }
-            """);
-        Assert.Contains("'fc' would name both its activation buffer and the model class and its constructor", Message(d));
-    }
-
-    [Fact]
-    public void MG0014_BufferGetterNamedLikeTheClass()
-    {
-        // The getter of the buffer fc is get_fc (CS0542). A class named set_fc is fine: no view has a setter, and C#
-        // reserves the name of an absent one only against other members.
-        var d = Single("MG0014", """
-            [Model(BatchSize = 4, InputSize = 8)]
-            public partial class get_fc
-            {
-                [Linear(8, 2)]
-                public partial Linear [|Fc|] { get; }
-            }
-            """);
-        Assert.Contains("'get_fc' would name both the getter C# reserves for its activation buffer and the model class and its constructor", Message(d));
-        AssertCompilesClean(GeneratorHarness.Run("""
-            using ModelGen;
-            [Model(BatchSize = 4, InputSize = 8)]
-            public partial class set_fc
-            {
-                [Linear(8, 2)]
-                public partial Linear Fc { get; }
-            }
-            """));
     }
 
     [Fact]

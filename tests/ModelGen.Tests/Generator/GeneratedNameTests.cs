@@ -10,12 +10,12 @@ using ModelGen.Generator.Emit;
 namespace ModelGen.Tests.Generator;
 
 /// <summary>
-/// MG0014 and MG0015 know every name the generated code declares: each member of a generated model class (read from
-/// the generated syntax, not from the generator's own table), given to one more layer of that model, is reported on
-/// that layer's name, and given to a hand-written member (or, for an explicit interface implementation, to a
-/// hand-written one), on that member's name; the generator's table of fixed members lists nothing the generated code
-/// lacks, its table of their parameter lists is exactly the generated methods', and its table of explicit
-/// implementations exactly the generated ones.
+/// MG0013, MG0014 and MG0015 know every name the generated code declares: each member of a generated model class (read
+/// from the generated syntax, not from the generator's own table), given to the class, is reported on the class name,
+/// given to one more layer of that model, on that layer's name, and given to a hand-written member (or, for an
+/// explicit interface implementation, to a hand-written one), on that member's name; the generator's table of fixed members
+/// lists nothing the generated code lacks, its table of their parameter lists is exactly the generated methods', and its
+/// table of explicit implementations exactly the generated ones.
 /// </summary>
 public sealed class GeneratedNameTests
 {
@@ -84,6 +84,33 @@ public sealed class GeneratedNameTests
     [Theory]
     [InlineData("EveryLayer")]
     [InlineData("TinyCharModel")]
+    public void EveryGeneratedMember_AsTheClassName_IsMG0013(string className)
+    {
+        string source = ModelSource(className);
+        var failures = new List<string>();
+        foreach (string name in DeclaredMembers(source))
+        {
+            if (!ReportedOnTheClass(source, className, name)) failures.Add(name);
+        }
+        Assert.True(failures.Count == 0, "not reported as MG0013 on the class name:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>Whether the model <paramref name="source"/>, with its class renamed to <paramref name="name"/>, reports MG0013 alone, on the class name; false if it reports nothing.</summary>
+    private static bool ReportedOnTheClass(string source, string className, string name)
+    {
+        string renamed = source.Replace($"partial class {className}\n", $"partial class {name}\n", StringComparison.Ordinal);
+        var diagnostics = GeneratorHarness.Driver(trackSteps: false)
+            .RunGenerators(GeneratorHarness.Compilation(renamed)).GetRunResult().Diagnostics;
+        if (diagnostics.Length == 0) return false;
+        var span = new TextSpan(renamed.IndexOf($"partial class {name}\n", StringComparison.Ordinal) + "partial class ".Length, name.Length);
+        Assert.True(diagnostics.Length == 1 && diagnostics[0].Id == "MG0013" && diagnostics[0].Location.SourceSpan == span,
+            $"class {name}: {string.Join("; ", diagnostics.Select(d => d.GetMessage(CultureInfo.InvariantCulture)))}");
+        return true;
+    }
+
+    [Theory]
+    [InlineData("EveryLayer")]
+    [InlineData("TinyCharModel")]
     public void EveryGeneratedMember_AsAHandWrittenMember_IsMG0015(string className)
     {
         string source = ModelSource(className);
@@ -131,16 +158,20 @@ public sealed class GeneratedNameTests
     {
         // C# reserves get_P() and set_P(T) for every property P of type T, with a setter or not: a layer property of
         // either name is MG0014, a hand-written method with that parameter list MG0015, and one with another an overload.
+        // The class may not be named like an accessor the class declares: the getter, and a setter if any.
         string source = ModelSource(className);
         var properties = GeneratedProperties(source);
         Assert.True(properties.Count > 30, $"only {properties.Count} properties found");
+        Assert.Contains(properties, p => p.HasSetter);
         var failures = new List<string>();
-        foreach (var (name, type) in properties)
+        foreach (var (name, type, hasSetter) in properties)
         {
             Check("MG0014", $"get_{name}", $"    [Dropout(P = 0.5)]\n    public partial Dropout get_{name} {{ get; }}\n", expected: true);
             Check("MG0015", $"get_{name}", $"    public void get_{name}() {{ }}\n", expected: true);
             Check("MG0015", $"set_{name}", $"    public void set_{name}({type} value) {{ }}\n", expected: true);
             Check("MG0015", $"set_{name}", $"    public void set_{name}({type} value, bool extra) {{ }}\n", expected: false);
+            if (!ReportedOnTheClass(source, className, $"get_{name}")) failures.Add($"class get_{name}: not reported");
+            if (ReportedOnTheClass(source, className, $"set_{name}") != hasSetter) failures.Add($"class set_{name}: reported {!hasSetter}");
         }
         Assert.True(failures.Count == 0, "not reported as expected:\n" + string.Join("\n", failures));
 
@@ -156,8 +187,8 @@ public sealed class GeneratedNameTests
         }
     }
 
-    /// <summary>The properties the generated code declares, besides the layer properties and explicit interface implementations, with their types, from the compiled generated code.</summary>
-    private static List<(string Name, string Type)> GeneratedProperties(string source)
+    /// <summary>The properties the generated code declares, besides the layer properties and explicit interface implementations, with their types and whether each has a setter, from the compiled generated code.</summary>
+    private static List<(string Name, string Type, bool HasSetter)> GeneratedProperties(string source)
     {
         var result = GeneratorHarness.Run(source);
         Assert.Empty(result.GeneratorDiagnostics);
@@ -167,7 +198,7 @@ public sealed class GeneratedNameTests
         return type.Members.OfType<PropertyDeclarationSyntax>()
             .Where(p => p.ExplicitInterfaceSpecifier is null && !p.Modifiers.Any(m => m.ValueText == "partial"))
             .Select(p => (IPropertySymbol)semantic.GetDeclaredSymbol(p)!)
-            .Select(p => (p.Name, p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)))
+            .Select(p => (p.Name, p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), p.SetMethod is not null))
             .ToList();
     }
 
