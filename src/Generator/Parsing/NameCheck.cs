@@ -157,7 +157,7 @@ internal static class NameCheck
         IMethodSymbol { MethodKind: MethodKind.Constructor } => "constructor",
         IFieldSymbol { IsConst: true } => "constant",
         IFieldSymbol => "field",
-        IPropertySymbol { IsIndexer: true } => null,
+        IPropertySymbol { IsIndexer: true } => null, // an [IndexerName] clash the compiler reports on the indexer itself
         IPropertySymbol { ExplicitInterfaceImplementations.Length: > 0 } => null,
         IPropertySymbol property when IsLayer(property.Name, model) => null,
         IPropertySymbol => "property",
