@@ -37,7 +37,8 @@ public sealed class ModelGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Models);
         context.RegisterSourceOutput(models, static (output, model) =>
         {
-            string hint = (model.Namespace is null ? "" : model.Namespace + ".") + model.ClassName + ".g.cs";
+            // The namespace comes as C# writes it, keywords escaped (@event), and a file name may not hold an '@'.
+            string hint = ((model.Namespace is null ? "" : model.Namespace + ".") + model.ClassName).Replace("@", "") + ".g.cs";
             output.AddSource(hint, SourceText.From(ModelEmitter.Emit(model), System.Text.Encoding.UTF8));
         });
     }

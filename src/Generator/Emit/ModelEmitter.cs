@@ -172,7 +172,7 @@ internal static class ModelEmitter
         if (model.Namespace is not null) writer.WriteLine($"namespace {model.Namespace};");
         writer.WriteLine();
         writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"ModelGen\", \"{GeneratorVersion}\")]");
-        using (writer.WriteBlock($"{model.Accessibility} partial class {model.ClassName} : global::ModelGen.IModel<{elementType}>"))
+        using (writer.WriteBlock($"{model.Accessibility} partial class {ModelPlan.Identifier(model.ClassName)} : global::ModelGen.IModel<{elementType}>"))
         {
             WriteConstants(writer, model, plan, classes, targetsPerRow);
             WriteParameterTable(writer, plan);
@@ -279,7 +279,7 @@ internal static class ModelEmitter
     private static void WriteConstructor(IndentedTextWriter w, ModelSpec model, ModelPlan plan, List<(PropertySpec Property, Lowered Lowered)> layers)
     {
         w.WriteLine("/// <summary>Creates the model with PyTorch's default initialisation drawn from <paramref name=\"seed\"/>; it starts in train mode.</summary>");
-        using (w.WriteBlock($"public {model.ClassName}(int seed = 0)"))
+        using (w.WriteBlock($"public {ModelPlan.Identifier(model.ClassName)}(int seed = 0)"))
         {
             w.WriteLine("var random = new global::ModelGen.Rng(unchecked((ulong)seed));");
             foreach (var p in plan.Parameters) w.WriteLine(p.Init.Replace("{0}", p.Member));

@@ -475,12 +475,30 @@ public sealed class DiagnosticTests
     [InlineData("Probs")]
     [InlineData("Item")]
     [InlineData("get_Item")]
+    // Keywords, escaped: the generated code escapes them too.
+    [InlineData("@event")]
+    [InlineData("@class")]
     public void MG0013_NotForClassNamesThatCSharpAllows(string className)
     {
         AssertCompilesClean(GeneratorHarness.Run($$"""
             using ModelGen;
             [Model(BatchSize = 4, InputSize = 8)]
             public partial class {{className}}
+            {
+                [Linear(8, 2)]
+                public partial Linear Fc { get; }
+            }
+            """));
+    }
+
+    [Fact]
+    public void AModelInAKeywordNamespaceWithAKeywordNameCompiles()
+    {
+        AssertCompilesClean(GeneratorHarness.Run("""
+            using ModelGen;
+            namespace @event.@class.Models;
+            [Model(BatchSize = 4, InputSize = 8)]
+            public partial class @params
             {
                 [Linear(8, 2)]
                 public partial Linear Fc { get; }
@@ -1053,7 +1071,7 @@ public sealed class DiagnosticTests
     /// <summary>No diagnostic from the generator, one generated file, and no warning or error from the compiler.</summary>
     private static void AssertCompilesClean(GeneratorHarness.Result result)
     {
-        Assert.Empty(result.Exceptions);
+        Assert.True(result.Exceptions.Length == 0, string.Join("\n", result.Exceptions));
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Single(result.Sources);
         var problems = result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
