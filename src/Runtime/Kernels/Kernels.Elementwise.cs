@@ -176,13 +176,6 @@ public static partial class Kernels
         where TF : IDoubleFunctionPair where TS : ISimd<TVec> where TVec : struct
     {
         nuint width = (nuint)TS.Count, i = 0;
-        for (; i + 2 * width <= n; i += 2 * width)
-        {
-            TVec a = TS.InDouble<TF>(TS.Load(ref x, i), ref second, i);
-            TVec b = TS.InDouble<TF>(TS.Load(ref x, i + width), ref second, i + width);
-            TS.Store(a, ref y, i);
-            TS.Store(b, ref y, i + width);
-        }
         for (; i + width <= n; i += width)
             TS.Store(TS.InDouble<TF>(TS.Load(ref x, i), ref second, i), ref y, i);
         if (i < n)
