@@ -147,11 +147,22 @@ public static class Idx
             foreach (int row in rows)
             {
                 if ((uint)row >= (uint)available) continue;
-                byte* start = source + (nint)row * rowLength, last = start + rowLength - 1;
-                for (byte* line = start; line <= last; line += 64) Sse.Prefetch1(line);
-                Sse.Prefetch1(last);
+                RequestLines(source + (nint)row * rowLength, rowLength, intoL1: false);
             }
         }
+    }
+
+    // Prefetches every cache line of [start, start + length): into L1 (about to be read) or into L2 (read later).
+    private static unsafe void RequestLines(byte* start, int length, bool intoL1)
+    {
+        byte* last = start + length - 1;
+        for (byte* line = start; line <= last; line += 64)
+        {
+            if (intoL1) Sse.Prefetch0(line);
+            else Sse.Prefetch1(line);
+        }
+        if (intoL1) Sse.Prefetch0(last);
+        else Sse.Prefetch1(last);
     }
 
     private unsafe struct Gather
@@ -170,12 +181,7 @@ public static class Idx
     {
         var g = (Gather*)state;
         int n = g->RowLength;
-        for (int i = begin; i < end && Sse.IsSupported; i++)
-        {
-            byte* start = g->Source + (nint)g->Rows[i] * n, last = start + n - 1;
-            for (byte* line = start; line <= last; line += 64) Sse.Prefetch0(line);
-            Sse.Prefetch0(last);
-        }
+        for (int i = begin; i < end && Sse.IsSupported; i++) RequestLines(g->Source + (nint)g->Rows[i] * n, n, intoL1: true);
         for (int i = begin; i < end; i++)
             ScalePixels(new ReadOnlySpan<byte>(g->Source + (nint)g->Rows[i] * n, n), new Span<float>(g->Target + (nint)i * n, n));
     }

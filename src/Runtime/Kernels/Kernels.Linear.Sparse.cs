@@ -41,13 +41,7 @@ public static partial class Kernels
         int rows = shape.Rows, n = shape.N, panels = n / SparsePanelOutputs;
         ref float packed = ref Scratch(ref t_transposedOutput, rows * n);
         for (int p = 0; p < panels; p++)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref packed, (nint)(p * rows + r) * SparsePanelOutputs)),
-                    ref Unsafe.As<float, byte>(ref Unsafe.Add(ref Row(ref dy, r, n), p * SparsePanelOutputs)), SparsePanelOutputs * sizeof(float));
-            }
-        }
+            CopyColumns(ref Unsafe.Add(ref packed, (nint)p * rows * SparsePanelOutputs), ref dy, rows, n, p * SparsePanelOutputs, SparsePanelOutputs);
         fixed (float* pdw = &dw, px = &x)
         {
             var product = new SparseProduct

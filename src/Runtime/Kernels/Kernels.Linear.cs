@@ -331,6 +331,14 @@ public static partial class Kernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ref float Row(ref float matrix, int row, int stride) => ref Unsafe.Add(ref matrix, (nint)row * stride);
 
+    // destination (rows × width, contiguous) = columns [column, column + width) of source (rows, `stride` apart).
+    private static void CopyColumns(ref float destination, ref float source, int rows, int stride, int column, int width)
+    {
+        for (int r = 0; r < rows; r++)
+            Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Row(ref destination, r, width)),
+                ref Unsafe.As<float, byte>(ref Unsafe.Add(ref Row(ref source, r, stride), column)), (uint)(width * sizeof(float)));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Put(ref float y, int n, int r, int o0, int o1, int o2, int o3, float v0, float v1, float v2, float v3)
     {
@@ -643,9 +651,7 @@ public static partial class Kernels
             else if (wide)
             {
                 ref float strip = ref Scratch(ref t_transposedInput, shape.Rows * stripWidth);
-                for (int r = 0; r < shape.Rows; r++)
-                    Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Row(ref strip, r, stripWidth)),
-                        ref Unsafe.As<float, byte>(ref Unsafe.Add(ref Row(ref x, r, k), c)), (uint)(stripWidth * sizeof(float)));
+                CopyColumns(ref strip, ref x, shape.Rows, k, c, stripWidth);
                 for (int o0 = 0; o0 < n; o0 += 4)
                     WeightGradientTile4<TS, TVec>(ref dw, ref dy, ref strip, stripWidth, shape, o0, c, accumulate);
             }
