@@ -75,7 +75,7 @@ internal static class ModelEmitter
         foreach (var (name, _, _) in FixedProperties())
             yield return (name, GeneratedNameKind.Property);
         foreach (var name in new[] { "ParameterAt", "Train", "Eval", "GetParameter", "ZeroGrad", "Forward", "Loss", "Backward",
-                     "Step", "TrainStep", "Predict", "CountCorrect", "ForwardCore", "BackwardCore" })
+                     "Step", "TrainStep", "Predict", "CountCorrect", "LossCore", "ForwardCore", "BackwardCore" })
             yield return (name, GeneratedNameKind.Method);
         if (tokenInput) yield return ("model_tokens", GeneratedNameKind.InputBuffer);
     }
@@ -136,6 +136,7 @@ internal static class ModelEmitter
         yield return ("TrainStep", [input, Targets, "int", Optimizer]);
         yield return ("Predict", [input, "int", "global::System.Span<int>"]);
         yield return ("CountCorrect", [input, Targets, "int"]);
+        yield return ("LossCore", [input, Targets, "int"]);
         yield return ("ForwardCore", [input, "int"]);
         yield return ("BackwardCore", [input, "int", "bool"]);
     }
@@ -384,16 +385,9 @@ internal static class ModelEmitter
             /// <inheritdoc/>
             public float Loss({{inSpan}} input, global::System.ReadOnlySpan<int> targets, int rows)
             {
-                {{Guard}}.Rows(rows, BatchSize);
-                {{Guard}}.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
-                {{Guard}}.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
-                _lossRows = 0;
+                float loss = LossCore(input, targets, rows);
                 // Backward, a later call, reads the input again: Loss keeps a copy of it.
                 input.CopyTo({{input}});
-                targets.CopyTo(_targets);
-                ForwardCore({{input}}, rows);
-                // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
-                float loss = global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logitsMember}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
                 _lossRows = rows;
                 return loss;
             }
@@ -421,13 +415,7 @@ internal static class ModelEmitter
             /// </remarks>
             public float TrainStep({{inSpan}} input, global::System.ReadOnlySpan<int> targets, int rows, global::ModelGen.Optimizer optimizer)
             {
-                {{Guard}}.Rows(rows, BatchSize);
-                {{Guard}}.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
-                {{Guard}}.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
-                _lossRows = 0;
-                targets.CopyTo(_targets);
-                ForwardCore(input, rows);
-                float loss = global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logitsMember}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+                float loss = LossCore(input, targets, rows);
                 BackwardCore(input, rows, accumulate: false);
                 Step(optimizer);
                 return loss;
@@ -461,6 +449,22 @@ internal static class ModelEmitter
                     if (global::ModelGen.Kernels.ArgMax(logits.Slice(i * ClassCount, ClassCount)) == targets[i]) correct++;
                 }
                 return correct;
+            }
+
+            /// <summary>
+            /// The checks of <c>Loss</c>, the forward pass on <paramref name="input"/> where it is, and the mean
+            /// cross-entropy; keeps the targets and the softmax for the backward.
+            /// </summary>
+            private float LossCore({{inSpan}} input, global::System.ReadOnlySpan<int> targets, int rows)
+            {
+                {{Guard}}.Rows(rows, BatchSize);
+                {{Guard}}.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
+                {{Guard}}.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
+                _lossRows = 0;
+                targets.CopyTo(_targets);
+                ForwardCore(input, rows);
+                // Mean over every target position of -log_softmax(logits)[target].
+                return global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logitsMember}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
             }
 
             """);
@@ -501,15 +505,15 @@ internal static class ModelEmitter
     }
 
     // The passes take the input as a parameter named like the input buffer, which it hides there: the layers' calls
-    // read it under that name either way, and TrainStep, Forward, Predict and CountCorrect pass the caller's span
-    // instead of copying it into the buffer first (64 MNIST images: 3 µs a step).
+    // read it under that name either way, every forward pass reads the caller's span instead of a copy of it in the
+    // buffer (64 MNIST images: 3 µs a step), and only Backward reads the copy that Loss keeps there.
     private static string InputParameter(ModelSpec model)
         => model.TokenInput ? "global::System.ReadOnlySpan<int> model_tokens" : "global::System.ReadOnlySpan<float> model_input";
 
     private static void WriteInputParameterDoc(IndentedTextWriter w, ModelSpec model)
     {
         string name = model.TokenInput ? "model_tokens" : "model_input";
-        w.WriteLine($"/// <param name=\"{name}\">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>");
+        w.WriteLine($"/// <param name=\"{name}\">The input, read where it is: the caller's span, or for Backward the copy Loss keeps in the input buffer.</param>");
         w.WriteLine("/// <param name=\"rows\">The rows to run, 1 to BatchSize.</param>");
     }
 

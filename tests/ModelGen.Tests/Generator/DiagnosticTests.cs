@@ -528,7 +528,7 @@ public sealed class DiagnosticTests
         { "ParameterTable", "property" }, { "Random", "property" },
         { "Train", "method" }, { "Eval", "method" }, { "GetParameter", "method" }, { "ZeroGrad", "method" }, { "Forward", "method" },
         { "Loss", "method" }, { "Backward", "method" }, { "Step", "method" }, { "TrainStep", "method" }, { "Predict", "method" },
-        { "CountCorrect", "method" }, { "ParameterAt", "method" }, { "ForwardCore", "method" }, { "BackwardCore", "method" },
+        { "CountCorrect", "method" }, { "ParameterAt", "method" }, { "LossCore", "method" }, { "ForwardCore", "method" }, { "BackwardCore", "method" },
         { "s_parameterTable", "field" }, { "_parameters", "field" }, { "_gradients", "field" }, { "_optimizerState", "field" },
         { "_activations", "field" }, { "_activationGradients", "field" }, { "_targets", "field" }, { "_random", "field" },
         { "_training", "field" }, { "_lossRows", "field" },

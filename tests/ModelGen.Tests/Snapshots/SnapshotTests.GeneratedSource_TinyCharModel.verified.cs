@@ -225,16 +225,9 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     /// <inheritdoc/>
     public float Loss(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> targets, int rows)
     {
-        global::ModelGen.ModelGuard.Rows(rows, BatchSize);
-        global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
-        global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
-        _lossRows = 0;
+        float loss = LossCore(input, targets, rows);
         // Backward, a later call, reads the input again: Loss keeps a copy of it.
         input.CopyTo(model_tokens);
-        targets.CopyTo(_targets);
-        ForwardCore(model_tokens, rows);
-        // Mean over every target position of -log_softmax(logits)[target]; keeps softmax for backward.
-        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
         _lossRows = rows;
         return loss;
     }
@@ -262,13 +255,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     /// </remarks>
     public float TrainStep(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> targets, int rows, global::ModelGen.Optimizer optimizer)
     {
-        global::ModelGen.ModelGuard.Rows(rows, BatchSize);
-        global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
-        global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
-        _lossRows = 0;
-        targets.CopyTo(_targets);
-        ForwardCore(input, rows);
-        float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+        float loss = LossCore(input, targets, rows);
         BackwardCore(input, rows, accumulate: false);
         Step(optimizer);
         return loss;
@@ -304,8 +291,24 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         return correct;
     }
 
+    /// <summary>
+    /// The checks of <c>Loss</c>, the forward pass on <paramref name="input"/> where it is, and the mean
+    /// cross-entropy; keeps the targets and the softmax for the backward.
+    /// </summary>
+    private float LossCore(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> targets, int rows)
+    {
+        global::ModelGen.ModelGuard.Rows(rows, BatchSize);
+        global::ModelGen.ModelGuard.Length(input, rows * InputSize, nameof(input), rows, "values per row", InputSize);
+        global::ModelGen.ModelGuard.Length(targets, rows * TargetsPerRow, nameof(targets), rows, "targets per row", TargetsPerRow);
+        _lossRows = 0;
+        targets.CopyTo(_targets);
+        ForwardCore(input, rows);
+        // Mean over every target position of -log_softmax(logits)[target].
+        return global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+    }
+
     /// <summary>The forward pass over the first <paramref name="rows"/> rows of the input, in declaration order.</summary>
-    /// <param name="model_tokens">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>
+    /// <param name="model_tokens">The input, read where it is: the caller's span, or for Backward the copy Loss keeps in the input buffer.</param>
     /// <param name="rows">The rows to run, 1 to BatchSize.</param>
     private void ForwardCore(global::System.ReadOnlySpan<int> model_tokens, int rows)
     {
@@ -352,7 +355,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     }
 
     /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>
-    /// <param name="model_tokens">The input, read where it is: the caller's span, or the copy Loss keeps in the input buffer for Backward.</param>
+    /// <param name="model_tokens">The input, read where it is: the caller's span, or for Backward the copy Loss keeps in the input buffer.</param>
     /// <param name="rows">The rows to run, 1 to BatchSize.</param>
     /// <param name="accumulate">Add into the parameter gradients (Backward), or write them afresh: the values of adding into zeros (TrainStep).</param>
     private void BackwardCore(global::System.ReadOnlySpan<int> model_tokens, int rows, bool accumulate)
