@@ -412,10 +412,7 @@ public static partial class Kernels
     private static void Store4<TS, TVec>(ref float row, int r0, TVec c0, TVec c1, TVec c2, TVec c3)
         where TS : ISimd<TVec> where TVec : struct
     {
-        nuint v0 = (nuint)r0, v1 = (nuint)TS.Count;
-        TS.Store(c0, ref row, v0);
-        TS.Store(c1, ref row, v0 + v1);
-        TS.Store(c2, ref row, v0 + 2 * v1);
-        TS.Store(c3, ref row, v0 + 3 * v1);
+        Store2<TS, TVec>(ref row, r0, c0, c1);
+        Store2<TS, TVec>(ref row, r0 + 2 * TS.Count, c2, c3);
     }
 }
