@@ -65,6 +65,30 @@ internal interface ISimd<TVec> where TVec : struct
     /// <summary>Whether every bit of every lane is zero: every lane is +0 (−0 and NaN are not).</summary>
     static abstract bool IsZero(TVec a);
 
+    /// <summary>All bits set in lanes where <c>a == b</c> (so +0 equals −0, and NaN equals nothing), zero elsewhere.</summary>
+    static abstract TVec Equal(TVec a, TVec b);
+
+    /// <summary>
+    /// All bits set in the lanes that hold a subnormal (nonzero, below 2^−126 in magnitude), zero elsewhere. Tested on
+    /// the bits, so no arithmetic touches the subnormal (which costs a microcode assist on many processors).
+    /// </summary>
+    static abstract TVec SubnormalLanes(TVec a);
+
+    /// <summary>Whether any lane holds a subnormal; like <see cref="SubnormalLanes"/>, without arithmetic on it.</summary>
+    static abstract bool AnySubnormal(TVec a);
+
+    /// <summary>
+    /// A subnormal's magnitude in units of 2^−149, the integer in its significand field, as an exact float in
+    /// [1, 2^23). Read from the bits; lanes that are not subnormal give values that only mean something to the caller.
+    /// </summary>
+    static abstract TVec SubnormalUnits(TVec a);
+
+    /// <summary>
+    /// The inverse of <see cref="SubnormalUnits"/>: <paramref name="units"/> · 2^−149, for integer-valued
+    /// <paramref name="units"/> in [0, 2^23), with the sign of <paramref name="sign"/>, built from bits.
+    /// </summary>
+    static abstract TVec FromSubnormalUnits(TVec units, TVec sign);
+
     /// <summary>Applies <typeparamref name="TF"/> in double precision: widens every lane, evaluates, rounds back once.</summary>
     static abstract TVec InDouble<TF>(TVec x) where TF : IDoubleFunction;
 
@@ -143,6 +167,12 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> a) => Vector512.Sum(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Or(Vector512<float> a, Vector512<float> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool IsZero(Vector512<float> a) => a.AsUInt32() == Vector512<uint>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Equal(Vector512<float> a, Vector512<float> b) => Vector512.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnySubnormal(Vector512<float> a) => Vector512.IsSubnormal(a) != Vector512<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> SubnormalLanes(Vector512<float> a) => Vector512.IsSubnormal(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> SubnormalUnits(Vector512<float> a) => Vector512.ConvertToSingle((Vector512.Abs(a).AsInt32()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> FromSubnormalUnits(Vector512<float> units, Vector512<float> sign)
+        => ((Vector512.Add(units, Vector512.Create(SubnormalBits.Shift)).AsUInt32() - Vector512.Create(SubnormalBits.ShiftBits)) | (sign.AsUInt32() & Vector512.Create(SubnormalBits.Sign))).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> InDouble<TF>(Vector512<float> x) where TF : IDoubleFunction
@@ -257,6 +287,12 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> a) => Vector256.Sum(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Or(Vector256<float> a, Vector256<float> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool IsZero(Vector256<float> a) => a.AsUInt32() == Vector256<uint>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Equal(Vector256<float> a, Vector256<float> b) => Vector256.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnySubnormal(Vector256<float> a) => Vector256.IsSubnormal(a) != Vector256<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> SubnormalLanes(Vector256<float> a) => Vector256.IsSubnormal(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> SubnormalUnits(Vector256<float> a) => Vector256.ConvertToSingle((Vector256.Abs(a).AsInt32()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> FromSubnormalUnits(Vector256<float> units, Vector256<float> sign)
+        => ((Vector256.Add(units, Vector256.Create(SubnormalBits.Shift)).AsUInt32() - Vector256.Create(SubnormalBits.ShiftBits)) | (sign.AsUInt32() & Vector256.Create(SubnormalBits.Sign))).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> InDouble<TF>(Vector256<float> x) where TF : IDoubleFunction
@@ -339,6 +375,12 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> a) => Vector128.Sum(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Or(Vector128<float> a, Vector128<float> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool IsZero(Vector128<float> a) => a.AsUInt32() == Vector128<uint>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Equal(Vector128<float> a, Vector128<float> b) => Vector128.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnySubnormal(Vector128<float> a) => Vector128.IsSubnormal(a) != Vector128<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> SubnormalLanes(Vector128<float> a) => Vector128.IsSubnormal(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> SubnormalUnits(Vector128<float> a) => Vector128.ConvertToSingle((Vector128.Abs(a).AsInt32()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> FromSubnormalUnits(Vector128<float> units, Vector128<float> sign)
+        => ((Vector128.Add(units, Vector128.Create(SubnormalBits.Shift)).AsUInt32() - Vector128.Create(SubnormalBits.ShiftBits)) | (sign.AsUInt32() & Vector128.Create(SubnormalBits.Sign))).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> InDouble<TF>(Vector128<float> x) where TF : IDoubleFunction
@@ -427,6 +469,12 @@ internal readonly struct Simd1 : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float a) => a;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Or(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) | BitConverter.SingleToInt32Bits(b));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool IsZero(float a) => BitConverter.SingleToInt32Bits(a) == 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Equal(float a, float b) => a == b ? AllBitsSet : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AnySubnormal(float a) => float.IsSubnormal(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SubnormalLanes(float a) => float.IsSubnormal(a) ? AllBitsSet : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SubnormalUnits(float a) => BitConverter.SingleToInt32Bits(MathF.Abs(a));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float FromSubnormalUnits(float units, float sign)
+        => BitConverter.UInt32BitsToSingle((BitConverter.SingleToUInt32Bits(units + SubnormalBits.Shift) - SubnormalBits.ShiftBits) | (BitConverter.SingleToUInt32Bits(sign) & SubnormalBits.Sign));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float InDouble<TF>(float x) where TF : IDoubleFunction => (float)TF.Evaluate<SimdD1, double>(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float InDouble<TF>(float a, float b) where TF : IDoubleFunction2 => (float)TF.Evaluate<SimdD1, double>(a, b);
 
@@ -473,6 +521,18 @@ internal enum VectorWidth
 }
 
 /// <summary>Chooses the width a kernel runs at: the widest the hardware accelerates that fits the contiguous dimension.</summary>
+/// <summary>The constants behind <see cref="ISimd{TVec}.SubnormalUnits"/> and <see cref="ISimd{TVec}.FromSubnormalUnits"/>.</summary>
+internal static class SubnormalBits
+{
+    /// <summary>2^23: adding it to an integer below 2^23 puts that integer, exactly, in the significand field …</summary>
+    internal const float Shift = 8388608f;
+
+    /// <summary>… of a float whose other bits are those of 2^23, which subtracting these bits removes.</summary>
+    internal const uint ShiftBits = 0x4B00_0000;
+
+    internal const uint Sign = 0x8000_0000;
+}
+
 internal static class Widths
 {
     // Test hook: the widest width kernels may use on this thread (0: no limit), so the narrower paths are tested on

@@ -88,6 +88,8 @@ public sealed class AdamW : Optimizer
             Eps = (float)Hyperparameter.AsWritten(Epsilon),
             NegativeStepSize = (float)(-(lr / biasCorrection1)),
         };
+        // With (float)(1 − β1) = 1 the decayed moment is an exact zero, whose sign lerp takes from the gradient's.
+        c.KeepsParameterAbove = (float)weight == 1f ? float.PositiveInfinity : UpdateBelowHalfUlpAbove(c.NegativeStepSize, c.Eps);
 
         fixed (float* p = parameters, g = gradients, m = state)
         {
@@ -131,6 +133,40 @@ public sealed class AdamW : Optimizer
     {
         public float Decay, LerpWeight, Beta2, OneMinusBeta2, BiasCorrection2Sqrt, Eps, NegativeStepSize;
         public bool LerpFromStart;
+
+        /// <summary>See <see cref="UpdateBelowHalfUlpAbove"/>.</summary>
+        public float KeepsParameterAbove;
+    }
+
+    // Subnormal first moments. A weight whose input is rarely nonzero (a border pixel) gets a zero gradient in most
+    // steps, and its first moment decays by β1 a step through the subnormal range, where each float operation on it
+    // costs a microcode assist. After two epochs of the MNIST trainer, 1,530 of the first layer's 12,544 vectors hold
+    // one, and a step on that state took 76-82 µs, against 58-60 µs with those moments set to zero (one thread). Such a
+    // lane's results are known without touching the subnormal, bit for bit:
+    //   m ← fma(w, 0 − m, m)          = m·(1 − w) rounded to the subnormal grid, whose step is 2^−149. With m = u·2^−149
+    //                                   that is u·(1 − w) rounded to an integer, which fma(w, −u, u + 2^23) rounds
+    //                                   exactly (its result lies in [2^23, 2^24), where the float step is 1). (The other
+    //                                   form of lerp, fma(w − 1, 0 − m, 0), has the same exact value.)
+    //   θ ← θ·decay + (−step·m)/denom = θ·decay, since the update is below half an ulp of θ·decay whenever
+    //                                   |θ·decay| > KeepsParameterAbove (denom ≥ eps).
+    // So a vector whose subnormal moments all have a zero gradient and such a parameter computes its other lanes as
+    // usual, with those moments taken as 0 (which leaves θ·decay as it is and v as it would be), and puts their moments
+    // in from the integer arithmetic. Any other vector with a subnormal moment takes the plain path, assists and all.
+    // The step on that state: 58-63 µs. The test for a subnormal is on the bits and branches on a mask register, which
+    // costs the common vector nothing measurable (testing it as a vector instead cost 11 µs a step).
+
+    /// <summary>
+    /// A bound on |θ·decay| above which a subnormal first moment's update, |(−step·m)/denom| with denom ≥ eps, is
+    /// below half an ulp of θ·decay, so that adding it leaves θ·decay unchanged: +∞ when eps is 0.
+    /// </summary>
+    private static float UpdateBelowHalfUlpAbove(float negativeStepSize, float eps)
+    {
+        // |m| < 2^−126, so |−step·m| rounds to at most |step|·2^−126 + 2^−149, and the quotient by denom ≥ eps to at
+        // most that over eps, times 1 + 2^−23: below twice (|step|·2^−126 + 2^−149)/eps. Half an ulp of a normal x is
+        // more than |x|·2^−25, so |x| above 2^25 times that bound (and normal: at least 2^−100) is enough.
+        double update = 2 * (Math.Abs((double)negativeStepSize) * Math.ScaleB(1, -126) + Math.ScaleB(1, -149)) / eps;
+        double bound = Math.Max(Math.ScaleB(1, -100), Math.ScaleB(update, 25));
+        return bound < float.MaxValue ? (float)(bound * (1 + 1e-6)) : float.PositiveInfinity;
     }
 
     // Updates whole vectors of `count` values; returns how many it did.
@@ -138,24 +174,64 @@ public sealed class AdamW : Optimizer
     private static nuint Update<TS, TVec>(ref float p, ref float g, ref float m, ref float v, nuint count, in Coefficients c)
         where TS : ISimd<TVec> where TVec : struct
     {
-        TVec decay = TS.Create(c.Decay), weight = TS.Create(c.LerpWeight), beta2 = TS.Create(c.Beta2);
-        TVec oneMinusBeta2 = TS.Create(c.OneMinusBeta2), correction2 = TS.Create(c.BiasCorrection2Sqrt);
-        TVec eps = TS.Create(c.Eps), negativeStep = TS.Create(c.NegativeStepSize);
-        TVec fromStart = TS.LanesFrom(c.LerpFromStart ? 0 : TS.Count);
+        var k = new VectorCoefficients<TVec>
+        {
+            Decay = TS.Create(c.Decay), Weight = TS.Create(c.LerpWeight), FromStart = TS.LanesFrom(c.LerpFromStart ? 0 : TS.Count),
+            Beta2 = TS.Create(c.Beta2), OneMinusBeta2 = TS.Create(c.OneMinusBeta2), Correction2 = TS.Create(c.BiasCorrection2Sqrt),
+            Eps = TS.Create(c.Eps), NegativeStep = TS.Create(c.NegativeStepSize),
+        };
+        TVec keepsAbove = TS.Create(c.KeepsParameterAbove), shift = TS.Create(SubnormalBits.Shift);
         nuint width = (nuint)TS.Count, i = 0;
         for (; i + width <= count; i += width)
         {
             TVec gi = TS.Load(ref g, i), mi = TS.Load(ref m, i), vi = TS.Load(ref v, i);
-            TVec pi = TS.Multiply(TS.Load(ref p, i), decay);
-            mi = TS.MultiplyAdd(weight, TS.Subtract(gi, mi), TS.Select(fromStart, mi, gi));
-            vi = TS.Add(TS.Multiply(vi, beta2), TS.Multiply(TS.Multiply(oneMinusBeta2, gi), gi));
-            TVec denominator = TS.Add(TS.Divide(TS.Sqrt(vi), correction2), eps);
-            pi = TS.Add(pi, TS.Divide(TS.Multiply(negativeStep, mi), denominator));
+            TVec pi = TS.Multiply(TS.Load(ref p, i), k.Decay);
+            if (!TS.AnySubnormal(mi))
+            {
+                Moments<TS, TVec>(gi, ref mi, ref vi, ref pi, k);
+            }
+            else
+            {
+                // Where every subnormal moment has a zero gradient and a parameter above the bound (the comment above
+                // UpdateBelowHalfUlpAbove), their new units are rounded among the integers in [2^23, 2^24), and the
+                // other lanes computed with those moments taken as 0. Otherwise the plain path, assists and all.
+                TVec subnormal = TS.SubnormalLanes(mi);
+                TVec eligible = TS.Select(TS.Equal(gi, TS.Zero), TS.LessThan(keepsAbove, TS.Abs(pi)), TS.Zero);
+                if (TS.IsZero(TS.Select(eligible, TS.Zero, subnormal)))
+                {
+                    TVec units = TS.SubnormalUnits(mi);
+                    TVec shifted = TS.MultiplyAdd(k.Weight, TS.Subtract(TS.Zero, units), TS.Add(TS.Select(k.FromStart, units, TS.Zero), shift));
+                    TVec decayed = TS.FromSubnormalUnits(TS.Subtract(shifted, shift), mi);
+                    mi = TS.Select(subnormal, TS.Zero, mi);
+                    Moments<TS, TVec>(gi, ref mi, ref vi, ref pi, k);
+                    mi = TS.Select(subnormal, decayed, mi);
+                }
+                else
+                {
+                    Moments<TS, TVec>(gi, ref mi, ref vi, ref pi, k);
+                }
+            }
             TS.Store(mi, ref m, i);
             TS.Store(vi, ref v, i);
             TS.Store(pi, ref p, i);
         }
         return i;
+    }
+
+    private struct VectorCoefficients<TVec> where TVec : struct
+    {
+        public TVec Decay, Weight, FromStart, Beta2, OneMinusBeta2, Correction2, Eps, NegativeStep;
+    }
+
+    // The update of one vector, after θ·decay: PyTorch's operations in its order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Moments<TS, TVec>(TVec gi, ref TVec mi, ref TVec vi, ref TVec pi, in VectorCoefficients<TVec> k)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        mi = TS.MultiplyAdd(k.Weight, TS.Subtract(gi, mi), TS.Select(k.FromStart, mi, gi));
+        vi = TS.Add(TS.Multiply(vi, k.Beta2), TS.Multiply(TS.Multiply(k.OneMinusBeta2, gi), gi));
+        TVec denominator = TS.Add(TS.Divide(TS.Sqrt(vi), k.Correction2), k.Eps);
+        pi = TS.Add(pi, TS.Divide(TS.Multiply(k.NegativeStep, mi), denominator));
     }
 }
 

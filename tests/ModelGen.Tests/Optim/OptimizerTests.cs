@@ -122,6 +122,71 @@ public sealed class OptimizerTests
         }
     });
 
+    // AdamW computes a subnormal first moment with a zero gradient from its bits (no subnormal arithmetic) when the
+    // parameter is large enough to absorb the update; every other lane beside it, and every vector where that does
+    // not hold, takes the plain path. Many such vectors, with a few of the exceptions scattered among them: a nonzero
+    // or subnormal gradient, a zero, tiny, subnormal or NaN parameter, the extreme subnormals, both forms of lerp,
+    // (float)(1 − β1) = 1 (an exact zero moment, signed by the gradient), eps = 0 and lr = 0.
+    [Theory]
+    [InlineData(0, 0.9f, 1e-8f, 1e-3f)]
+    [InlineData(0, 0.3f, 1e-8f, 1e-3f)]
+    [InlineData(0, 0.9f, 0f, 1e-3f)]
+    [InlineData(0, 0.9f, 1e-8f, 0f)]
+    [InlineData(0, 0f, 1e-8f, 1e-3f)]
+    [InlineData(0, 1e-9f, 1e-8f, 1e-3f)]
+    [InlineData(256, 0.9f, 1e-8f, 1e-3f)]
+    [InlineData(128, 0.3f, 1e-8f, 1e-3f)]
+    [InlineData(1, 0.9f, 1e-8f, 1e-3f)]
+    public void AdamWDecaysSubnormalMomentsBitForBit(int width, float beta1, float eps, float lr) => Reference.AtWidth(width, () =>
+    {
+        const int n = 4099;
+        var random = new Random(7);
+        float[] p = Reference.Normal(n, 5, 0.05f), m = new float[n], v = Reference.Uniform(n, 6, 1e-10f, 1e-6f);
+        bool[] rare = new bool[n];
+        for (int i = 0; i < n; i++)
+        {
+            rare[i] = random.Next(3) > 0;
+            m[i] = rare[i] ? BitConverter.Int32BitsToSingle(random.Next(1, 0x80_0000) | (random.Next(2) << 31)) : (float)(random.NextDouble() - 0.5) * 1e-3f;
+            if (random.Next(400) == 0) p[i] = random.Next(4) switch { 0 => 0f, 1 => -1e-33f, 2 => 3e-39f, _ => float.NaN };
+            if (random.Next(400) == 0) v[i] = 0;
+        }
+        for (int i = 5; i < n; i += 97)
+        {
+            // Parameters near the bound, with the largest updates (v = 0, so denom = eps, and a large moment).
+            rare[i] = true;
+            p[i] = MathF.ScaleB(i % 2 == 0 ? 1.37f : -1.37f, -60 - i % 64);
+            m[i] = BitConverter.Int32BitsToSingle(0x7F_0000 + i);
+            v[i] = 0;
+        }
+        m[1] = BitConverter.Int32BitsToSingle(1);
+        m[2] = BitConverter.Int32BitsToSingle(unchecked((int)0x807F_FFFF));
+        var adamW = new AdamW(learningRate: lr, beta1: beta1, eps: eps);
+        float[] state = [.. m, .. v], tp = (float[])p.Clone(), tm = (float[])m.Clone(), tv = (float[])v.Clone();
+        int subnormalMoments = 0;
+        for (int t = 1; t <= 5; t++)
+        {
+            float[] g = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                int pick = random.Next(300);
+                g[i] = !rare[i] ? (float)(random.NextDouble() - 0.5) * 1e-2f
+                    : pick == 0 ? 1e-40f : pick == 1 ? -2e-3f : pick < 150 ? -0f : 0f;
+                if (float.IsSubnormal(tm[i])) subnormalMoments++;
+            }
+            adamW.Step(p, g, state);
+            TorchAdamW(tp, g, tm, tv, t, double.Parse(lr.ToString("R")), double.Parse(beta1.ToString("R")), 0.999, double.Parse(eps.ToString("R")), 0.01);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(tm[i]) == BitConverter.SingleToInt32Bits(state[i]),
+                    $"m[{i}] at step {t}, width {width}: {state[i]:R}, PyTorch's arithmetic gives {tm[i]:R}");
+                Assert.True(BitConverter.SingleToInt32Bits(tp[i]) == BitConverter.SingleToInt32Bits(p[i]),
+                    $"θ[{i}] at step {t}, width {width}: {p[i]:R}, PyTorch's arithmetic gives {tp[i]:R}");
+                Assert.Equal(BitConverter.SingleToInt32Bits(tv[i]), BitConverter.SingleToInt32Bits(state[n + i]));
+            }
+        }
+        Assert.True(subnormalMoments > n / 2, $"only {subnormalMoments} subnormal moments were stepped");
+    });
+
     [Fact]
     public void AdamWFirstStepMovesEachWeightByAboutTheLearningRate()
     {
