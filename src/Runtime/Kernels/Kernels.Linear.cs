@@ -211,6 +211,11 @@ public static partial class Kernels
     private static unsafe void ForwardTiles<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape, bool skipZeroInputs)
         where TS : ISimd<TVec> where TVec : struct
     {
+        if (skipZeroInputs && typeof(TS) == typeof(Simd512) && SparseForwardFits(shape))
+        {
+            SparseForward(ref y, ref x, ref w, bias, shape);
+            return;
+        }
         if (shape.Rows >= TS.Count)
         {
             ForwardBatch<TS, TVec>(ref y, ref x, ref w, bias, shape, skipZeroInputs);

@@ -5,7 +5,8 @@ namespace ModelGen.Tests.Kernels;
 /// <summary>
 /// <c>skipZeroInputs</c> leaves the results of the forward and weight-gradient products exactly as they are without
 /// it, at every width and over shapes that take every path (the batch product, the one-row dot products, the 4-row
-/// dot tiles with leftover rows, full and partial column strips), on inputs with zeros of every kind: features zero in
+/// dot tiles with leftover rows, full and partial column strips, and on 512-bit vectors the sparse forward with 0 to 3
+/// rows left over from its 4-row tiles and the sparse dW), on inputs with zeros of every kind: features zero in
 /// every row, rows zero across a block, a row zero everywhere, and scattered single zeros.
 /// </summary>
 public sealed class SkipZeroInputsTests
@@ -14,6 +15,7 @@ public sealed class SkipZeroInputsTests
     [
         (64, 784, 256), (1, 784, 256), (5, 784, 33), (7, 100, 9), (17, 33, 65), (20, 130, 13), (64, 256, 10), (3, 2, 3),
         (130, 70, 7), (16, 64, 6), (1, 17, 1), (48, 64, 512), (16, 32, 256), (16, 32, 128),
+        (33, 48, 64), (38, 32, 128), (35, 784, 192), (32, 16, 64),
     ];
 
     /// <summary>
