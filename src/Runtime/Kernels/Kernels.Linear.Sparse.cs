@@ -8,24 +8,25 @@ namespace ModelGen;
 // dW += dyᵀ·x on an input that is mostly zero (skipZeroInputs: the model's input, images), element by element. An
 // MNIST digit has ink in 19% of its pixels, where the column strips of the dense tiles keep 72% of the rows, so here
 // each column of x gets the list of the rows where it is nonzero, and a column of dW is the sum over that list of
-// value · (the row of dy): per listed value, 16 FMAs against 16 vectors of dy (two panels of 128 outputs). The sums
-// come out along the outputs (a column of dW), so each 16 columns are transposed into dW through registers. Every dW
-// value is the sum of the same nonzero terms in the same row order as the dense product's (a zero term would add ±0,
-// which changes nothing), so the result is the same, up to the sign of a zero sum. On a 64-image MNIST batch
-// (bench/products.sh): 82-86 µs with the column strips, 64-68 µs so on one thread; 45-46 and 35-37 µs on two.
-// Of about 67: listing the nonzero values 8 µs, the sums 42 µs (one load of dy per FMA), the transposes into dW 17.
+// value · (the row of dy): per listed value, 8 FMAs against the 8 vectors of a panel of dy (128 outputs), one panel
+// at a time. The sums come out along the outputs (a column of dW), so each 16 columns are transposed into dW through
+// registers. Every dW value is the sum of the same nonzero terms in the same row order as the dense product's (a zero
+// term would add ±0, which changes nothing), so the result is the same, up to the sign of a zero sum. On a 64-image
+// MNIST batch (bench/products.sh): 82-86 µs with the column strips, 59-60 µs so on one thread; 45-46 and 33 µs on
+// two. Of the 60: listing the nonzero values and packing dy 3 µs, the sums 38 µs (short lists: each column's chains
+// start and end), the transposes into dW 18 (64 shuffles a block).
 public static partial class Kernels
 {
     // Columns of x per unit of work: one 16 × 16 block of the transpose into dW.
     private const int SparseUnitColumns = 16;
 
-    // Outputs per panel of dy: 8 vectors. Panels go in pairs, 16 accumulators.
+    // Outputs per panel of dy: 8 vectors, 8 accumulators.
     private const int SparsePanelOutputs = 128;
 
-    /// <summary>Whether <see cref="SparseWeightGradient"/> serves a product: 512-bit vectors, whole units and pairs of panels.</summary>
+    /// <summary>Whether <see cref="SparseWeightGradient"/> serves a product: 512-bit vectors, whole units and panels.</summary>
     private static bool SparseWeightGradientFits(Shape shape)
         => Widths.For(shape.K) == VectorWidth.V512 && Widths.For(shape.N) == VectorWidth.V512
-           && shape.K % SparseUnitColumns == 0 && shape.N % (2 * SparsePanelOutputs) == 0 && shape.Rows % 16 == 0;
+           && shape.K % SparseUnitColumns == 0 && shape.N % SparsePanelOutputs == 0 && shape.Rows % 16 == 0;
 
     private unsafe struct SparseProduct
     {
@@ -52,37 +53,47 @@ public static partial class Kernels
         }
     }
 
-    // Columns [16·begin, 16·end) of dw, every output.
+    // Columns [16·begin, 16·end) of dw, every output. The columns' lists first, then one panel of dy at a time (32 KB,
+    // which stays in L1 while every column of the chunk sums from it; two panels at once, 64 KB, did not fit: 62-64 µs
+    // for the MNIST batch against 59-60 so), each unit's 16 × 128 sums transposed into dw as soon as they are done.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void SparseWeightGradientPart(void* state, int begin, int end)
     {
         var p = (SparseProduct*)state;
         Shape shape = p->Shape;
-        int rows = shape.Rows, k = shape.K, n = shape.N;
-        // This thread's scratch: the 16 columns' lists (rows and values, rows + 16 apart), their counts, their sums
-        // (16 × N) and a 16 × 16 block.
-        int stride = rows + 16;
-        ref int listRows = ref Scratch(ref t_listedIndices, SparseUnitColumns * stride + SparseUnitColumns);
-        ref float sums = ref Scratch(ref t_transposedInput, SparseUnitColumns * n + SparseUnitColumns * stride + 256);
-        ref float listValues = ref Unsafe.Add(ref sums, SparseUnitColumns * n);
-        ref float block = ref Unsafe.Add(ref listValues, SparseUnitColumns * stride);
-        ref int counts = ref Unsafe.Add(ref listRows, SparseUnitColumns * stride);
-        for (int unit = begin; unit < end; unit++)
+        int rows = shape.Rows, k = shape.K, n = shape.N, units = end - begin;
+        // This thread's scratch: every unit's lists (rows and values, a column's rows + 16 apart) and counts, the sums
+        // of one unit in one panel (16 × 128) and a 16 × 16 block.
+        int stride = rows + 16, unitLists = SparseUnitColumns * stride;
+        ref int listRows = ref Scratch(ref t_listedIndices, units * (unitLists + SparseUnitColumns));
+        ref int counts = ref Unsafe.Add(ref listRows, units * unitLists);
+        ref float listValues = ref Scratch(ref t_transposedInput, units * unitLists + SparseUnitColumns * SparsePanelOutputs + 256);
+        ref float sums = ref Unsafe.Add(ref listValues, units * unitLists);
+        ref float block = ref Unsafe.Add(ref sums, SparseUnitColumns * SparsePanelOutputs);
+        for (int u = 0; u < units; u++)
         {
-            int c0 = unit * SparseUnitColumns;
-            ListNonzeroByColumn(ref Unsafe.AsRef<float>(p->X + c0), k, rows, ref listRows, ref listValues, ref counts, ref block);
-            for (int panel = 0; panel < n / SparsePanelOutputs; panel += 2)
+            ListNonzeroByColumn(ref Unsafe.AsRef<float>(p->X + (begin + u) * SparseUnitColumns), k, rows,
+                ref Unsafe.Add(ref listRows, u * unitLists), ref Unsafe.Add(ref listValues, u * unitLists), ref Unsafe.Add(ref counts, u * SparseUnitColumns), ref block);
+        }
+        for (int panel = 0; panel < n / SparsePanelOutputs; panel++)
+        {
+            ref float dyPanel = ref Unsafe.AsRef<float>(p->Panels + (nint)panel * rows * SparsePanelOutputs);
+            for (int u = 0; u < units; u++)
             {
-                ref float dyPanels = ref Unsafe.AsRef<float>(p->Panels + (nint)panel * rows * SparsePanelOutputs);
                 for (int c = 0; c < SparseUnitColumns; c++)
                 {
-                    SumListed(ref dyPanels, rows * SparsePanelOutputs, ref Unsafe.Add(ref listRows, c * stride), ref Unsafe.Add(ref listValues, c * stride), Unsafe.Add(ref counts, c),
-                        ref Unsafe.Add(ref sums, c * n + panel * SparsePanelOutputs));
+                    int at = u * unitLists + c * stride;
+                    SumListed(ref dyPanel, ref Unsafe.Add(ref listRows, at), ref Unsafe.Add(ref listValues, at), Unsafe.Add(ref counts, u * SparseUnitColumns + c),
+                        ref Unsafe.Add(ref sums, c * SparsePanelOutputs));
+                }
+                // dw[o, c0 + c] (+)= sums[c, o], 16 outputs at a time, transposed through registers.
+                int c0 = (begin + u) * SparseUnitColumns;
+                for (int o = 0; o < SparsePanelOutputs; o += 16)
+                {
+                    Transpose16x16(ref Unsafe.AsRef<float>(p->Dw + (nint)(panel * SparsePanelOutputs + o) * k + c0), k,
+                        ref Unsafe.Add(ref sums, o), SparsePanelOutputs, add: p->Accumulate);
                 }
             }
-            // dw[o, c0 + c] (+)= sums[c, o], 16 outputs at a time, transposed through registers.
-            for (int o0 = 0; o0 < n; o0 += 16)
-                Transpose16x16(ref Unsafe.AsRef<float>(p->Dw + (nint)o0 * k + c0), k, ref Unsafe.Add(ref sums, o0), n, add: p->Accumulate);
         }
     }
 
@@ -112,19 +123,16 @@ public static partial class Kernels
         }
     }
 
-    // sums[0 .. 256) = Σ over the listed rows of value · (that row of two neighbouring panels, `panelStride` floats
-    // apart), in list order, each sum from +0: 16 chains, the list read once.
+    // sums[0 .. 128) = Σ over the listed rows of value · (that row of the panel), in list order, each sum from +0:
+    // 8 chains, one load of dy per FMA.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SumListed(ref float dyPanel, int panelStride, ref int listRows, ref float listValues, int count, ref float sums)
+    private static void SumListed(ref float dyPanel, ref int listRows, ref float listValues, int count, ref float sums)
     {
         Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        Vector512<float> b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
-        ref float second = ref Unsafe.Add(ref dyPanel, panelStride);
         for (int i = 0; i < count; i++)
         {
             var s = Vector512.Create(Unsafe.Add(ref listValues, i));
-            nint at = (nint)Unsafe.Add(ref listRows, i) * SparsePanelOutputs;
-            ref float g = ref Unsafe.Add(ref dyPanel, at), h = ref Unsafe.Add(ref second, at);
+            ref float g = ref Unsafe.Add(ref dyPanel, (nint)Unsafe.Add(ref listRows, i) * SparsePanelOutputs);
             a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 0), s, a0);
             a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 16), s, a1);
             a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 32), s, a2);
@@ -133,20 +141,10 @@ public static partial class Kernels
             a5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 80), s, a5);
             a6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 96), s, a6);
             a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 112), s, a7);
-            b0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref h, 0), s, b0);
-            b1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref h, 16), s, b1);
-            b2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref h, 32), s, b2);
-            b3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref h, 48), s, b3);
-            b4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref h, 64), s, b4);
-            b5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref h, 80), s, b5);
-            b6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref h, 96), s, b6);
-            b7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref h, 112), s, b7);
         }
         // Stored as sum + 0, which makes a −0 sum (from products that underflow) +0, as adding it into zeros would.
         var zero = Vector512<float>.Zero;
         (a0 + zero).StoreUnsafe(ref sums, 0); (a1 + zero).StoreUnsafe(ref sums, 16); (a2 + zero).StoreUnsafe(ref sums, 32); (a3 + zero).StoreUnsafe(ref sums, 48);
         (a4 + zero).StoreUnsafe(ref sums, 64); (a5 + zero).StoreUnsafe(ref sums, 80); (a6 + zero).StoreUnsafe(ref sums, 96); (a7 + zero).StoreUnsafe(ref sums, 112);
-        (b0 + zero).StoreUnsafe(ref sums, 128); (b1 + zero).StoreUnsafe(ref sums, 144); (b2 + zero).StoreUnsafe(ref sums, 160); (b3 + zero).StoreUnsafe(ref sums, 176);
-        (b4 + zero).StoreUnsafe(ref sums, 192); (b5 + zero).StoreUnsafe(ref sums, 208); (b6 + zero).StoreUnsafe(ref sums, 224); (b7 + zero).StoreUnsafe(ref sums, 240);
     }
 }
