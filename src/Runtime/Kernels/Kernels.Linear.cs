@@ -24,10 +24,11 @@ public static partial class Kernels
     /// <param name="inFeatures">Input features.</param>
     /// <param name="outFeatures">Output features.</param>
     /// <param name="skipZeroInputs">
-    /// Skip the input features that are zero in every row (for data such as images, where zeros are common). The result
-    /// is the same as without: a zero input adds nothing to a sum. Only a NaN or infinite weight facing a zero input
-    /// differs, giving 0 instead of NaN. Worth it when a good share of the features are zero across the batch; on
-    /// dense inputs the search for zeros costs a few percent.
+    /// Skip the input features that are zero in every row of a block of rows (for data such as images, where zeros
+    /// are common): blocks of 4 rows with 512-bit vectors and sizes that fit (at least 32 rows, inFeatures a multiple
+    /// of 16, outFeatures of 64), else of up to 64 rows. The result is the same as without: a zero input adds nothing
+    /// to a sum. Only a NaN or infinite weight facing a zero input differs, giving 0 instead of NaN. Worth it when a
+    /// good share of the features are zero across a block; on dense inputs the search for zeros costs a few percent.
     /// </param>
     public static void LinearForward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, int rows, int inFeatures, int outFeatures,
         bool skipZeroInputs = false)
@@ -93,7 +94,7 @@ public static partial class Kernels
     /// <param name="outFeatures">Output features.</param>
     /// <param name="skipZeroInputs">
     /// Skip the zeros of x (for data such as images), as <see cref="LinearForward"/> does: with 512-bit vectors and
-    /// sizes that fit (rows a multiple of 16, inFeatures of 16, outFeatures of 256) each nonzero value on its own,
+    /// sizes that fit (rows a multiple of 16, inFeatures of 16, outFeatures of 128) each nonzero value on its own,
     /// otherwise the rows that are zero across a block of columns. The result is the same (a NaN or infinite dy facing
     /// a zero input gives 0 instead of NaN).
     /// </param>
