@@ -7,14 +7,16 @@ namespace ModelGen;
 
 // dW += dyᵀ·x on an input that is mostly zero (skipZeroInputs: the model's input, images), element by element. An
 // MNIST digit has ink in 19% of its pixels, where the column strips of the dense tiles keep 72% of the rows, so here
-// each column of x gets the list of the rows where it is nonzero, and a column of dW is the sum over that list of
-// value · (the row of dy): per listed value, 8 FMAs against the 8 vectors of a panel of dy (128 outputs), one panel
-// at a time. The sums come out along the outputs (a column of dW), so each 16 columns are transposed into dW through
-// registers. Every dW value is the sum of the same nonzero terms in the same row order as the dense product's (a zero
-// term would add ±0, which changes nothing), so the result is the same, up to the sign of a zero sum. On a 64-image
-// MNIST batch (bench/products.sh): 82-86 µs with the column strips, 59-60 µs so on one thread; 45-46 and 33 µs on
-// two. Of the 60: listing the nonzero values and packing dy 3 µs, the sums 38 µs (short lists: each column's chains
-// start and end), the transposes into dW 18 (64 shuffles a block).
+// each pair of neighbouring columns of x gets the list of the rows where either is nonzero (22.5% of them: the ink of
+// neighbouring pixels mostly comes together), and a column of dW is the sum over that list of value · (the row of
+// dy): per listed row, 8 loads of a panel of dy (128 outputs) feed 16 FMAs, 8 for each column of the pair, one panel
+// at a time. Sparse operands make this bound by loads (one 512-bit load a cycle here), which is why pairs: one column
+// at a time, every FMA needed a load of its own. The sums come out along the outputs (a column of dW), so each 16
+// columns are transposed into dW through registers. Every dW value is the sum of the same nonzero terms in the same
+// row order as the dense product's (a zero term would add ±0, which changes nothing), so the result is the same, up
+// to the sign of a zero sum. On a 64-image MNIST batch (bench/products.sh): 82-86 µs with the column strips, 59-60
+// µs with one column at a time, 48-49 µs so on one thread; 45-46, 33-34 and 27 µs on two. Of the 48: listing the
+// nonzero values and packing dy about 3 µs, the transposes into dW 18 (64 shuffles a block), the sums the rest.
 public static partial class Kernels
 {
     // Columns of x per unit of work: one 16 × 16 block of the transpose into dW.
@@ -53,38 +55,38 @@ public static partial class Kernels
         }
     }
 
-    // Columns [16·begin, 16·end) of dw, every output. The columns' lists first, then one panel of dy at a time (32 KB,
-    // which stays in L1 while every column of the chunk sums from it; two panels at once, 64 KB, did not fit: 62-64 µs
-    // for the MNIST batch against 59-60 so), each unit's 16 × 128 sums transposed into dw as soon as they are done.
+    // Columns [16·begin, 16·end) of dw, every output. The lists first, then one panel of dy at a time (32 KB, which
+    // stays in L1 while every column of the chunk sums from it; two panels at once, 64 KB, did not fit: 62-64 µs for
+    // the MNIST batch against 59-60 so), each unit's 16 × 128 sums transposed into dw as soon as they are done.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void SparseWeightGradientPart(void* state, int begin, int end)
     {
         var p = (SparseProduct*)state;
         Shape shape = p->Shape;
         int rows = shape.Rows, k = shape.K, n = shape.N, units = end - begin;
-        // This thread's scratch: every unit's lists (rows and values, a column's rows + 16 apart) and counts, the sums
-        // of one unit in one panel (16 × 128) and a 16 × 16 block.
-        int stride = rows + 16, unitLists = SparseUnitColumns * stride;
-        ref int listRows = ref Scratch(ref t_listedIndices, units * (unitLists + SparseUnitColumns));
+        // This thread's scratch: every unit's lists (8 pairs of columns: rows, a pair's rows + 16 apart; values, a
+        // column's rows + 16 apart) and counts, the sums of one unit in one panel (16 × 128) and a 16 × 16 block.
+        int stride = rows + 16, unitLists = SparseUnitColumns * stride, pairs = SparseUnitColumns / 2;
+        ref int listRows = ref Scratch(ref t_listedIndices, units * (unitLists + pairs));
         ref int counts = ref Unsafe.Add(ref listRows, units * unitLists);
         ref float listValues = ref Scratch(ref t_transposedInput, units * unitLists + SparseUnitColumns * SparsePanelOutputs + 256);
         ref float sums = ref Unsafe.Add(ref listValues, units * unitLists);
         ref float block = ref Unsafe.Add(ref sums, SparseUnitColumns * SparsePanelOutputs);
         for (int u = 0; u < units; u++)
         {
-            ListNonzeroByColumn(ref Unsafe.AsRef<float>(p->X + (begin + u) * SparseUnitColumns), k, rows,
-                ref Unsafe.Add(ref listRows, u * unitLists), ref Unsafe.Add(ref listValues, u * unitLists), ref Unsafe.Add(ref counts, u * SparseUnitColumns), ref block);
+            ListNonzeroByColumnPair(ref Unsafe.AsRef<float>(p->X + (begin + u) * SparseUnitColumns), k, rows,
+                ref Unsafe.Add(ref listRows, u * unitLists), ref Unsafe.Add(ref listValues, u * unitLists), ref Unsafe.Add(ref counts, u * pairs), ref block);
         }
         for (int panel = 0; panel < n / SparsePanelOutputs; panel++)
         {
             ref float dyPanel = ref Unsafe.AsRef<float>(p->Panels + (nint)panel * rows * SparsePanelOutputs);
             for (int u = 0; u < units; u++)
             {
-                for (int c = 0; c < SparseUnitColumns; c++)
+                for (int pair = 0; pair < pairs; pair++)
                 {
-                    int at = u * unitLists + c * stride;
-                    SumListed(ref dyPanel, ref Unsafe.Add(ref listRows, at), ref Unsafe.Add(ref listValues, at), Unsafe.Add(ref counts, u * SparseUnitColumns + c),
-                        ref Unsafe.Add(ref sums, c * SparsePanelOutputs));
+                    SumListedPair(ref dyPanel, ref Unsafe.Add(ref listRows, u * unitLists + pair * stride),
+                        ref Unsafe.Add(ref listValues, u * unitLists + 2 * pair * stride), stride, Unsafe.Add(ref counts, u * pairs + pair),
+                        ref Unsafe.Add(ref sums, 2 * pair * SparsePanelOutputs));
                 }
                 // dw[o, c0 + c] (+)= sums[c, o], 16 outputs at a time, transposed through registers.
                 int c0 = (begin + u) * SparseUnitColumns;
@@ -97,54 +99,72 @@ public static partial class Kernels
         }
     }
 
-    // For each of 16 columns of x (from `column`, rows K apart), the rows where it is nonzero, in order, and the values:
-    // column c's list at [c·stride, c·stride + counts[c]), stride = rows + 16 (a compressed vector may overrun). A
-    // value counts as nonzero when any bit is set, so −0 and NaN are kept, as the dense product would use them. The
-    // block is transposed 16 rows at a time through `block`, so each column's values lie in one vector, whose nonzero
-    // lanes and row numbers are compressed into the lists.
+    // For each of 8 pairs of neighbouring columns among 16 of x (from `column`, rows K apart), the rows where either
+    // column is nonzero, in order, and both columns' values there (one of them may be zero): pair q's rows at
+    // [q·stride, q·stride + counts[q]) of listRows, its columns' values at the same offsets from 2q·stride and
+    // (2q + 1)·stride of listValues; stride = rows + 16 (a compressed vector may overrun). A value counts as nonzero
+    // when any bit is set, so −0 and NaN are kept, as the dense product would use them. The block is transposed 16
+    // rows at a time through `block`, so each column's values lie in one vector, whose lanes and row numbers are
+    // compressed into the lists. (A pair shares its loads of dy, which bound the sums: neighbouring pixels are mostly
+    // inked in the same images, so a pair's list is not much longer than one column's.)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ListNonzeroByColumn(ref float column, int k, int rows, ref int listRows, ref float listValues, ref int counts, ref float block)
+    private static void ListNonzeroByColumnPair(ref float column, int k, int rows, ref int listRows, ref float listValues, ref int counts, ref float block)
     {
         int stride = rows + 16;
-        for (int c = 0; c < SparseUnitColumns; c++) Unsafe.Add(ref counts, c) = 0;
+        for (int q = 0; q < SparseUnitColumns / 2; q++) Unsafe.Add(ref counts, q) = 0;
         for (int r0 = 0; r0 < rows; r0 += 16)
         {
             Transpose16x16(ref block, 16, ref Row(ref column, r0, k), k);
             Vector512<int> rowNumbers = Vector512<int>.Indices + Vector512.Create(r0);
-            for (int c = 0; c < SparseUnitColumns; c++)
+            for (int q = 0; q < SparseUnitColumns / 2; q++)
             {
-                Vector512<float> values = Vector512.LoadUnsafe(ref block, (nuint)(16 * c));
-                Vector512<uint> nonzero = ~Vector512.Equals(values.AsUInt32(), Vector512<uint>.Zero);
-                ref int count = ref Unsafe.Add(ref counts, c);
-                Avx512F.Compress(Vector512<float>.Zero, nonzero.AsSingle(), values).StoreUnsafe(ref listValues, (nuint)(c * stride + count));
-                Avx512F.Compress(Vector512<int>.Zero, nonzero.AsInt32(), rowNumbers).StoreUnsafe(ref listRows, (nuint)(c * stride + count));
+                Vector512<float> first = Vector512.LoadUnsafe(ref block, (nuint)(32 * q)), second = Vector512.LoadUnsafe(ref block, (nuint)(32 * q + 16));
+                Vector512<uint> nonzero = ~Vector512.Equals(first.AsUInt32() | second.AsUInt32(), Vector512<uint>.Zero);
+                ref int count = ref Unsafe.Add(ref counts, q);
+                Avx512F.Compress(Vector512<float>.Zero, nonzero.AsSingle(), first).StoreUnsafe(ref listValues, (nuint)(2 * q * stride + count));
+                Avx512F.Compress(Vector512<float>.Zero, nonzero.AsSingle(), second).StoreUnsafe(ref listValues, (nuint)((2 * q + 1) * stride + count));
+                Avx512F.Compress(Vector512<int>.Zero, nonzero.AsInt32(), rowNumbers).StoreUnsafe(ref listRows, (nuint)(q * stride + count));
                 count += System.Numerics.BitOperations.PopCount(nonzero.ExtractMostSignificantBits());
             }
         }
     }
 
-    // sums[0 .. 128) = Σ over the listed rows of value · (that row of the panel), in list order, each sum from +0:
-    // 8 chains, one load of dy per FMA.
+    // sums[0 .. 128) and sums[128 .. 256) = Σ over a pair's list of each column's value · (that row of the panel), in
+    // list order, each sum from +0: 16 chains, and each load of dy serves two FMAs. A zero value adds ±0 to its sum,
+    // which changes nothing (the sum is stored + 0).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SumListed(ref float dyPanel, ref int listRows, ref float listValues, int count, ref float sums)
+    private static void SumListedPair(ref float dyPanel, ref int listRows, ref float listValues, int stride, int count, ref float sums)
     {
         Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        Vector512<float> b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        ref float secondValues = ref Unsafe.Add(ref listValues, stride);
         for (int i = 0; i < count; i++)
         {
             var s = Vector512.Create(Unsafe.Add(ref listValues, i));
+            var t = Vector512.Create(Unsafe.Add(ref secondValues, i));
             ref float g = ref Unsafe.Add(ref dyPanel, (nint)Unsafe.Add(ref listRows, i) * SparsePanelOutputs);
-            a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 0), s, a0);
-            a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 16), s, a1);
-            a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 32), s, a2);
-            a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 48), s, a3);
-            a4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 64), s, a4);
-            a5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 80), s, a5);
-            a6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 96), s, a6);
-            a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g, 112), s, a7);
+            var d = Vector512.LoadUnsafe(ref g, 0);
+            a0 = Vector512.FusedMultiplyAdd(d, s, a0); b0 = Vector512.FusedMultiplyAdd(d, t, b0);
+            d = Vector512.LoadUnsafe(ref g, 16);
+            a1 = Vector512.FusedMultiplyAdd(d, s, a1); b1 = Vector512.FusedMultiplyAdd(d, t, b1);
+            d = Vector512.LoadUnsafe(ref g, 32);
+            a2 = Vector512.FusedMultiplyAdd(d, s, a2); b2 = Vector512.FusedMultiplyAdd(d, t, b2);
+            d = Vector512.LoadUnsafe(ref g, 48);
+            a3 = Vector512.FusedMultiplyAdd(d, s, a3); b3 = Vector512.FusedMultiplyAdd(d, t, b3);
+            d = Vector512.LoadUnsafe(ref g, 64);
+            a4 = Vector512.FusedMultiplyAdd(d, s, a4); b4 = Vector512.FusedMultiplyAdd(d, t, b4);
+            d = Vector512.LoadUnsafe(ref g, 80);
+            a5 = Vector512.FusedMultiplyAdd(d, s, a5); b5 = Vector512.FusedMultiplyAdd(d, t, b5);
+            d = Vector512.LoadUnsafe(ref g, 96);
+            a6 = Vector512.FusedMultiplyAdd(d, s, a6); b6 = Vector512.FusedMultiplyAdd(d, t, b6);
+            d = Vector512.LoadUnsafe(ref g, 112);
+            a7 = Vector512.FusedMultiplyAdd(d, s, a7); b7 = Vector512.FusedMultiplyAdd(d, t, b7);
         }
         // Stored as sum + 0, which makes a −0 sum (from products that underflow) +0, as adding it into zeros would.
         var zero = Vector512<float>.Zero;
         (a0 + zero).StoreUnsafe(ref sums, 0); (a1 + zero).StoreUnsafe(ref sums, 16); (a2 + zero).StoreUnsafe(ref sums, 32); (a3 + zero).StoreUnsafe(ref sums, 48);
         (a4 + zero).StoreUnsafe(ref sums, 64); (a5 + zero).StoreUnsafe(ref sums, 80); (a6 + zero).StoreUnsafe(ref sums, 96); (a7 + zero).StoreUnsafe(ref sums, 112);
+        (b0 + zero).StoreUnsafe(ref sums, 128); (b1 + zero).StoreUnsafe(ref sums, 144); (b2 + zero).StoreUnsafe(ref sums, 160); (b3 + zero).StoreUnsafe(ref sums, 176);
+        (b4 + zero).StoreUnsafe(ref sums, 192); (b5 + zero).StoreUnsafe(ref sums, 208); (b6 + zero).StoreUnsafe(ref sums, 224); (b7 + zero).StoreUnsafe(ref sums, 240);
     }
 }
