@@ -63,42 +63,78 @@ public static partial class Kernels
     }
 
     // Per row: the mean, then the biased variance around it (two passes, as PyTorch), then y = (x − mean)·rstd·w + b.
+    // Rows go in pairs: each sum is one chain of dependent adds, and two rows' chains side by side keep the core busy
+    // while each waits on its own (every row's operations and their order are the same as alone).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void LayerNormForwardRows<TS, TVec>(NormOperands* p, int begin, int end)
         where TS : ISimd<TVec> where TVec : struct
     {
         int dim = p->Dim;
         var row = new RowVectors<TS, TVec>(dim);
-        ref float w = ref *p->Weight, b = ref *p->Bias;
-        for (int r = begin; r < end; r++)
+        int r = begin;
+        for (; r + 2 <= end; r += 2)
+        {
+            ref float x0 = ref p->X[(nint)r * dim], x1 = ref p->X[(nint)(r + 1) * dim];
+            TVec sum0 = TS.Zero, sum1 = TS.Zero;
+            for (nuint i = 0; i < row.Whole; i += row.Width)
+            {
+                sum0 = TS.Add(sum0, TS.Load(ref x0, i));
+                sum1 = TS.Add(sum1, TS.Load(ref x1, i));
+            }
+            if (row.HasTail)
+            {
+                sum0 = TS.Add(sum0, TS.Select(row.Fresh, TS.Load(ref x0, row.Last), TS.Zero));
+                sum1 = TS.Add(sum1, TS.Select(row.Fresh, TS.Load(ref x1, row.Last), TS.Zero));
+            }
+            float m0 = TS.Sum(sum0) / dim, m1 = TS.Sum(sum1) / dim;
+            TVec squares0 = SquaresAround<TS, TVec>(ref x0, m0, row), squares1 = SquaresAround<TS, TVec>(ref x1, m1, row);
+            NormalizeRow<TS, TVec>(p, r, m0, 1f / MathF.Sqrt(TS.Sum(squares0) / dim + p->Eps), row);
+            NormalizeRow<TS, TVec>(p, r + 1, m1, 1f / MathF.Sqrt(TS.Sum(squares1) / dim + p->Eps), row);
+        }
+        for (; r < end; r++)
         {
             ref float x = ref p->X[(nint)r * dim];
-            ref float y = ref p->Y[(nint)r * dim];
             TVec sum = TS.Zero;
             for (nuint i = 0; i < row.Whole; i += row.Width) sum = TS.Add(sum, TS.Load(ref x, i));
             if (row.HasTail) sum = TS.Add(sum, TS.Select(row.Fresh, TS.Load(ref x, row.Last), TS.Zero));
             float m = TS.Sum(sum) / dim;
-
-            TVec mv = TS.Create(m), squares = TS.Zero;
-            for (nuint i = 0; i < row.Whole; i += row.Width)
-            {
-                TVec d = TS.Subtract(TS.Load(ref x, i), mv);
-                squares = TS.MultiplyAdd(d, d, squares);
-            }
-            if (row.HasTail)
-            {
-                TVec d = TS.Select(row.Fresh, TS.Subtract(TS.Load(ref x, row.Last), mv), TS.Zero);
-                squares = TS.MultiplyAdd(d, d, squares);
-            }
-            float rs = 1f / MathF.Sqrt(TS.Sum(squares) / dim + p->Eps);
-            p->Mean[r] = m;
-            p->Rstd[r] = rs;
-
-            TVec sv = TS.Create(rs);
-            for (nuint i = 0; i < row.Whole; i += row.Width)
-                TS.Store(LayerNormValue<TS, TVec>(ref x, ref w, ref b, i, mv, sv), ref y, i);
-            if (row.HasTail) TS.Store(LayerNormValue<TS, TVec>(ref x, ref w, ref b, row.Last, mv, sv), ref y, row.Last);
+            NormalizeRow<TS, TVec>(p, r, m, 1f / MathF.Sqrt(TS.Sum(SquaresAround<TS, TVec>(ref x, m, row)) / dim + p->Eps), row);
         }
+    }
+
+    // Σ (x − mean)² of a row, lane by lane (the caller sums the lanes), one chain of FMAs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec SquaresAround<TS, TVec>(ref float x, float mean, RowVectors<TS, TVec> row)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        TVec mv = TS.Create(mean), squares = TS.Zero;
+        for (nuint i = 0; i < row.Whole; i += row.Width)
+        {
+            TVec d = TS.Subtract(TS.Load(ref x, i), mv);
+            squares = TS.MultiplyAdd(d, d, squares);
+        }
+        if (row.HasTail)
+        {
+            TVec d = TS.Select(row.Fresh, TS.Subtract(TS.Load(ref x, row.Last), mv), TS.Zero);
+            squares = TS.MultiplyAdd(d, d, squares);
+        }
+        return squares;
+    }
+
+    // Saves row r's mean and rstd and writes y = (x − mean)·rstd·w + b.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void NormalizeRow<TS, TVec>(NormOperands* p, int r, float mean, float rstd, RowVectors<TS, TVec> row)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        int dim = p->Dim;
+        ref float x = ref p->X[(nint)r * dim], y = ref p->Y[(nint)r * dim];
+        ref float w = ref *p->Weight, b = ref *p->Bias;
+        p->Mean[r] = mean;
+        p->Rstd[r] = rstd;
+        TVec mv = TS.Create(mean), sv = TS.Create(rstd);
+        for (nuint i = 0; i < row.Whole; i += row.Width)
+            TS.Store(LayerNormValue<TS, TVec>(ref x, ref w, ref b, i, mv, sv), ref y, i);
+        if (row.HasTail) TS.Store(LayerNormValue<TS, TVec>(ref x, ref w, ref b, row.Last, mv, sv), ref y, row.Last);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
