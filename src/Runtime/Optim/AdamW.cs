@@ -180,42 +180,42 @@ public sealed class AdamW : Optimizer
             Beta2 = TS.Create(c.Beta2), OneMinusBeta2 = TS.Create(c.OneMinusBeta2), Correction2 = TS.Create(c.BiasCorrection2Sqrt),
             Eps = TS.Create(c.Eps), NegativeStep = TS.Create(c.NegativeStepSize),
         };
-        TVec keepsAbove = TS.Create(c.KeepsParameterAbove), shift = TS.Create(SubnormalBits.Shift);
+        TVec keepsAbove = TS.Create(c.KeepsParameterAbove);
         nuint width = (nuint)TS.Count, i = 0;
         for (; i + width <= count; i += width)
         {
             TVec gi = TS.Load(ref g, i), mi = TS.Load(ref m, i), vi = TS.Load(ref v, i);
             TVec pi = TS.Multiply(TS.Load(ref p, i), k.Decay);
-            if (!TS.AnySubnormal(mi))
+            if (TS.AnySubnormal(mi) && DecaysFromBits<TS, TVec>(mi, gi, pi, keepsAbove, k, out TVec subnormal, out TVec decayed))
             {
+                mi = TS.Select(subnormal, TS.Zero, mi);
                 Moments<TS, TVec>(gi, ref mi, ref vi, ref pi, k);
+                mi = TS.Select(subnormal, decayed, mi);
             }
             else
             {
-                // Where every subnormal moment has a zero gradient and a parameter above the bound (the comment above
-                // UpdateBelowHalfUlpAbove), their new units are rounded among the integers in [2^23, 2^24), and the
-                // other lanes computed with those moments taken as 0. Otherwise the plain path, assists and all.
-                TVec subnormal = TS.SubnormalLanes(mi);
-                TVec eligible = TS.Select(TS.Equal(gi, TS.Zero), TS.LessThan(keepsAbove, TS.Abs(pi)), TS.Zero);
-                if (TS.IsZero(TS.Select(eligible, TS.Zero, subnormal)))
-                {
-                    TVec units = TS.SubnormalUnits(mi);
-                    TVec shifted = TS.MultiplyAdd(k.Weight, TS.Subtract(TS.Zero, units), TS.Add(TS.Select(k.FromStart, units, TS.Zero), shift));
-                    TVec decayed = TS.FromSubnormalUnits(TS.Subtract(shifted, shift), mi);
-                    mi = TS.Select(subnormal, TS.Zero, mi);
-                    Moments<TS, TVec>(gi, ref mi, ref vi, ref pi, k);
-                    mi = TS.Select(subnormal, decayed, mi);
-                }
-                else
-                {
-                    Moments<TS, TVec>(gi, ref mi, ref vi, ref pi, k);
-                }
+                Moments<TS, TVec>(gi, ref mi, ref vi, ref pi, k);
             }
             TS.Store(mi, ref m, i);
             TS.Store(vi, ref v, i);
             TS.Store(pi, ref p, i);
         }
         return i;
+    }
+
+    // Whether every subnormal moment of the vector has a zero gradient and a parameter above the bound (the comment
+    // above UpdateBelowHalfUlpAbove); if so, which lanes they are and their new moments, rounded among the integers in
+    // [2^23, 2^24), to be put in after the other lanes are computed with those moments taken as 0.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool DecaysFromBits<TS, TVec>(TVec mi, TVec gi, TVec pi, TVec keepsAbove, in VectorCoefficients<TVec> k, out TVec subnormal, out TVec decayed)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        subnormal = TS.SubnormalLanes(mi);
+        TVec eligible = TS.Select(TS.Equal(gi, TS.Zero), TS.LessThan(keepsAbove, TS.Abs(pi)), TS.Zero);
+        TVec units = TS.SubnormalUnits(mi), shift = TS.Create(SubnormalBits.Shift);
+        TVec shifted = TS.MultiplyAdd(k.Weight, TS.Subtract(TS.Zero, units), TS.Add(TS.Select(k.FromStart, units, TS.Zero), shift));
+        decayed = TS.FromSubnormalUnits(TS.Subtract(shifted, shift), mi);
+        return TS.IsZero(TS.Select(eligible, TS.Zero, subnormal));
     }
 
     private struct VectorCoefficients<TVec> where TVec : struct
