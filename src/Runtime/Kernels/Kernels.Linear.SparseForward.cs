@@ -129,15 +129,9 @@ public static partial class Kernels
             a30 = Vector512.FusedMultiplyAdd(w0, s, a30); a31 = Vector512.FusedMultiplyAdd(w1, s, a31);
             a32 = Vector512.FusedMultiplyAdd(w2, s, a32); a33 = Vector512.FusedMultiplyAdd(w3, s, a33);
         }
-        Store4Vectors(p->Y + (nint)rows.R0 * n + o0, a00, a01, a02, a03);
-        Store4Vectors(p->Y + (nint)rows.R1 * n + o0, a10, a11, a12, a13);
-        Store4Vectors(p->Y + (nint)rows.R2 * n + o0, a20, a21, a22, a23);
-        Store4Vectors(p->Y + (nint)rows.R3 * n + o0, a30, a31, a32, a33);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Store4Vectors(float* destination, Vector512<float> c0, Vector512<float> c1, Vector512<float> c2, Vector512<float> c3)
-    {
-        c0.Store(destination); c1.Store(destination + 16); c2.Store(destination + 32); c3.Store(destination + 48);
+        Store4<Simd512, Vector512<float>>(ref p->Y[(nint)rows.R0 * n], o0, a00, a01, a02, a03);
+        Store4<Simd512, Vector512<float>>(ref p->Y[(nint)rows.R1 * n], o0, a10, a11, a12, a13);
+        Store4<Simd512, Vector512<float>>(ref p->Y[(nint)rows.R2 * n], o0, a20, a21, a22, a23);
+        Store4<Simd512, Vector512<float>>(ref p->Y[(nint)rows.R3 * n], o0, a30, a31, a32, a33);
     }
 }

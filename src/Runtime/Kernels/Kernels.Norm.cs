@@ -63,8 +63,9 @@ public static partial class Kernels
     }
 
     // Per row: the mean, then the biased variance around it (two passes, as PyTorch), then y = (x − mean)·rstd·w + b.
-    // Rows go in pairs: each sum is one chain of dependent adds, and two rows' chains side by side keep the core busy
-    // while each waits on its own (every row's operations and their order are the same as alone).
+    // Rows go in pairs: each sum is one chain of dependent adds, and taking the two rows' sums one after the other,
+    // before either row is normalized, lets the core run their chains side by side (every row's operations and their
+    // order are the same as alone).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void LayerNormForwardRows<TS, TVec>(NormOperands* p, int begin, int end)
         where TS : ISimd<TVec> where TVec : struct
@@ -75,18 +76,7 @@ public static partial class Kernels
         for (; r + 2 <= end; r += 2)
         {
             ref float x0 = ref p->X[(nint)r * dim], x1 = ref p->X[(nint)(r + 1) * dim];
-            TVec sum0 = TS.Zero, sum1 = TS.Zero;
-            for (nuint i = 0; i < row.Whole; i += row.Width)
-            {
-                sum0 = TS.Add(sum0, TS.Load(ref x0, i));
-                sum1 = TS.Add(sum1, TS.Load(ref x1, i));
-            }
-            if (row.HasTail)
-            {
-                sum0 = TS.Add(sum0, TS.Select(row.Fresh, TS.Load(ref x0, row.Last), TS.Zero));
-                sum1 = TS.Add(sum1, TS.Select(row.Fresh, TS.Load(ref x1, row.Last), TS.Zero));
-            }
-            float m0 = TS.Sum(sum0) / dim, m1 = TS.Sum(sum1) / dim;
+            float m0 = TS.Sum(RowSum<TS, TVec>(ref x0, row)) / dim, m1 = TS.Sum(RowSum<TS, TVec>(ref x1, row)) / dim;
             TVec squares0 = SquaresAround<TS, TVec>(ref x0, m0, row), squares1 = SquaresAround<TS, TVec>(ref x1, m1, row);
             NormalizeRow<TS, TVec>(p, r, m0, 1f / MathF.Sqrt(TS.Sum(squares0) / dim + p->Eps), row);
             NormalizeRow<TS, TVec>(p, r + 1, m1, 1f / MathF.Sqrt(TS.Sum(squares1) / dim + p->Eps), row);
@@ -94,12 +84,20 @@ public static partial class Kernels
         for (; r < end; r++)
         {
             ref float x = ref p->X[(nint)r * dim];
-            TVec sum = TS.Zero;
-            for (nuint i = 0; i < row.Whole; i += row.Width) sum = TS.Add(sum, TS.Load(ref x, i));
-            if (row.HasTail) sum = TS.Add(sum, TS.Select(row.Fresh, TS.Load(ref x, row.Last), TS.Zero));
-            float m = TS.Sum(sum) / dim;
+            float m = TS.Sum(RowSum<TS, TVec>(ref x, row)) / dim;
             NormalizeRow<TS, TVec>(p, r, m, 1f / MathF.Sqrt(TS.Sum(SquaresAround<TS, TVec>(ref x, m, row)) / dim + p->Eps), row);
         }
+    }
+
+    // Σ x of a row, lane by lane (the caller sums the lanes), one chain of adds.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec RowSum<TS, TVec>(ref float x, RowVectors<TS, TVec> row)
+        where TS : ISimd<TVec> where TVec : struct
+    {
+        TVec sum = TS.Zero;
+        for (nuint i = 0; i < row.Whole; i += row.Width) sum = TS.Add(sum, TS.Load(ref x, i));
+        if (row.HasTail) sum = TS.Add(sum, TS.Select(row.Fresh, TS.Load(ref x, row.Last), TS.Zero));
+        return sum;
     }
 
     // Σ (x − mean)² of a row, lane by lane (the caller sums the lanes), one chain of FMAs.
