@@ -45,6 +45,9 @@ internal readonly record struct GeneratedName(string Identifier, GeneratedNameKi
 {
     /// <summary>The property whose accessor this name is: <c>Parameters</c> for <c>get_Parameters</c>.</summary>
     public string Property => Identifier.Substring("get_".Length);
+
+    /// <summary>Whether this is a parameter of the generated passes (<c>rows</c>, <c>accumulate</c>) rather than a member.</summary>
+    public bool IsParameter => Kind is GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter;
 }
 
 /// <summary>
@@ -103,10 +106,13 @@ internal static class GeneratedNames
         names.Add(new GeneratedName(identifier, kind, layer));
         if (!IsProperty(kind)) return;
         // A buffer named after a C# keyword is written @out; its accessors are get_out and set_out.
-        string property = identifier.StartsWith("@", System.StringComparison.Ordinal) ? identifier.Substring(1) : identifier;
+        string property = Unescaped(identifier);
         names.Add(new GeneratedName("get_" + property, kind, layer, Accessor.Get));
         names.Add(new GeneratedName("set_" + property, kind, layer, Accessor.Set));
     }
+
+    /// <summary>A buffer named after a layer is written <c>@out</c> when its name is a C# keyword; the name is <c>out</c>.</summary>
+    public static string Unescaped(string identifier) => identifier.StartsWith("@", System.StringComparison.Ordinal) ? identifier.Substring(1) : identifier;
 
     /// <summary>Whether the generated code declares a name of this kind as a property: the fixed ones and every view of an arena.</summary>
     private static bool IsProperty(GeneratedNameKind kind) => kind is GeneratedNameKind.Property

@@ -31,7 +31,8 @@ internal static class NameCheck
         var first = new Dictionary<string, GeneratedName>(System.StringComparer.Ordinal);
         foreach (var name in names)
         {
-            if (!first.ContainsKey(Unescaped(name.Identifier))) first.Add(Unescaped(name.Identifier), name);
+            string unescaped = GeneratedNames.Unescaped(name.Identifier);
+            if (!first.ContainsKey(unescaped)) first.Add(unescaped, name);
         }
         for (int layer = 0; layer < model.Properties.Count; layer++)
         {
@@ -54,7 +55,7 @@ internal static class NameCheck
     {
         foreach (var name in names)
         {
-            if (Unescaped(name.Identifier) != model.ClassName || !Declared(name)) continue;
+            if (GeneratedNames.Unescaped(name.Identifier) != model.ClassName || !Declared(name)) continue;
             context.Report(DiagnosticDescriptors.UnsupportedModelClass, identifier, model.ClassName,
                 $"'{model.ClassName}' would name both the class and {Describe(model, name, layer: -1)}, and a member may not be named like its class; rename the class");
             return;
@@ -68,10 +69,10 @@ internal static class NameCheck
     /// </summary>
     private static bool Declared(GeneratedName name)
     {
-        if (name.Kind is GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter) return false;
+        if (name.IsParameter) return false;
         // No view of an arena has a setter.
         return name.Accessor != Accessor.Set
-            || (name.Kind == GeneratedNameKind.Property && ModelEmitter.FixedProperties().First(p => p.Name == name.Property).HasSetter);
+            || (name.Kind == GeneratedNameKind.Property && FixedProperty(name.Property).HasSetter);
     }
 
     /// <summary>
@@ -93,8 +94,8 @@ internal static class NameCheck
         var taken = new Dictionary<string, GeneratedName>(System.StringComparer.Ordinal);
         foreach (var name in names)
         {
-            if (name.Kind is GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter) continue;
-            string identifier = Unescaped(name.Identifier);
+            if (name.IsParameter) continue;
+            string identifier = GeneratedNames.Unescaped(name.Identifier);
             if (!taken.ContainsKey(identifier)) taken.Add(identifier, name);
         }
 
@@ -196,10 +197,12 @@ internal static class NameCheck
     {
         if (accessor.Accessor == Accessor.Get) return [];
         string type = accessor.Kind == GeneratedNameKind.Property
-            ? ModelEmitter.FixedProperties().First(p => p.Name == accessor.Property).Type
+            ? FixedProperty(accessor.Property).Type
             : ModelEmitter.ViewType(accessor.Kind, tokenInput);
         return [type];
     }
+
+    private static (string Name, string Type, bool HasSetter) FixedProperty(string name) => ModelEmitter.FixedProperties().First(p => p.Name == name);
 
     /// <summary>
     /// Whether <paramref name="method"/> has the parameter list of the generated method: the same types, each passed
@@ -237,8 +240,8 @@ internal static class NameCheck
         // property, and the rows and accumulate parameters hide no property, as generated code never reads a layer property.
         foreach (var name in names)
         {
-            if (name.Kind is GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter) continue;
-            if (Unescaped(name.Identifier) == property) return (property, "this property", Describe(model, name, layer));
+            if (name.IsParameter) continue;
+            if (GeneratedNames.Unescaped(name.Identifier) == property) return (property, "this property", Describe(model, name, layer));
         }
 
         // Two layers with one PyTorch name would share every buffer and every state_dict name.
@@ -255,7 +258,7 @@ internal static class NameCheck
         foreach (var mine in names)
         {
             if (mine.Layer != layer) continue;
-            string identifier = Unescaped(mine.Identifier);
+            string identifier = GeneratedNames.Unescaped(mine.Identifier);
             if (first[identifier] is { Layer: var holder } name && holder < layer
                 && (shortest is null || identifier.Length < shortest.Value.Name.Length))
             {
@@ -307,7 +310,4 @@ internal static class NameCheck
     private static string Noun(Accessor accessor) => accessor == Accessor.Get ? "getter" : "setter";
 
     private static string Article(string noun) => (noun[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "an " : "a ") + noun;
-
-    /// <summary>A buffer named after a layer is written <c>@out</c> when its name is a C# keyword; the name is <c>out</c>.</summary>
-    private static string Unescaped(string identifier) => identifier.StartsWith("@", System.StringComparison.Ordinal) ? identifier.Substring(1) : identifier;
 }

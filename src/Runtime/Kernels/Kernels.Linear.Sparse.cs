@@ -45,12 +45,9 @@ public static partial class Kernels
         ref float packed = ref Scratch(ref t_transposedOutput, rows * n);
         for (int p = 0; p < panels; p++)
             CopyColumns(ref Unsafe.Add(ref packed, (nint)p * rows * SparsePanelOutputs), ref dy, rows, n, p * SparsePanelOutputs, SparsePanelOutputs);
-        fixed (float* pdw = &dw, px = &x)
+        fixed (float* pdw = &dw, px = &x, pPanels = &packed)
         {
-            var product = new SparseProduct
-            {
-                Dw = pdw, Panels = (float*)Unsafe.AsPointer(ref packed), X = px, Shape = shape, Accumulate = accumulate, // scratch: an arena, pinned
-            };
+            var product = new SparseProduct { Dw = pdw, Panels = pPanels, X = px, Shape = shape, Accumulate = accumulate };
             KernelThreads.For(shape.K / SparseUnitColumns, &product, &SparseWeightGradientPart, minimumPerThread: 1);
         }
     }

@@ -43,7 +43,7 @@ public static partial class Kernels
         ref float wT = ref Scratch(ref t_transposedOutput, shape.K * shape.N);
         fixed (float* py = &y, px = &x, pw = &w, pwT = &wT, pBias = bias)
         {
-            var product = new SparseForwardProduct { Y = py, X = px, W = pw, WT = pwT, Bias = pBias, Shape = shape }; // scratch: an arena, pinned
+            var product = new SparseForwardProduct { Y = py, X = px, W = pw, WT = pwT, Bias = pBias, Shape = shape };
             KernelThreads.For(shape.N / SparseForwardOutputs, &product, &SparseForwardPart, minimumPerThread: 2);
         }
     }
