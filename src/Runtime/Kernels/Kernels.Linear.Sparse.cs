@@ -27,8 +27,10 @@ public static partial class Kernels
 
     /// <summary>Whether <see cref="SparseWeightGradient"/> serves a product: 512-bit vectors, whole units and panels.</summary>
     private static bool SparseWeightGradientFits(Shape shape)
-        => Widths.For(shape.K) == VectorWidth.V512 && Widths.For(shape.N) == VectorWidth.V512
-           && shape.K % SparseUnitColumns == 0 && shape.N % SparsePanelOutputs == 0 && shape.Rows % 16 == 0;
+        => BothSizes512(shape) && shape.K % SparseUnitColumns == 0 && shape.N % SparsePanelOutputs == 0 && shape.Rows % 16 == 0;
+
+    /// <summary>Whether both of a product's sizes take 512-bit vectors, as the sparse kernels are written for them.</summary>
+    private static bool BothSizes512(Shape shape) => Widths.For(shape.K) == VectorWidth.V512 && Widths.For(shape.N) == VectorWidth.V512;
 
     private unsafe struct SparseProduct
     {

@@ -26,8 +26,7 @@ public static partial class Kernels
 
     /// <summary>Whether <see cref="SparseForward"/> serves a product: 512-bit vectors, whole 16-feature blocks and 64-output tiles, a batch.</summary>
     private static bool SparseForwardFits(Shape shape)
-        => Widths.For(shape.K) == VectorWidth.V512 && Widths.For(shape.N) == VectorWidth.V512
-           && shape.K % 16 == 0 && shape.N % SparseForwardOutputs == 0 && shape.Rows >= 32;
+        => BothSizes512(shape) && shape.K % 16 == 0 && shape.N % SparseForwardOutputs == 0 && shape.Rows >= 32;
 
     private unsafe struct SparseForwardProduct
     {
