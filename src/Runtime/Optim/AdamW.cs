@@ -141,8 +141,9 @@ public sealed class AdamW : Optimizer
     // Subnormal first moments. A weight whose input is rarely nonzero (a border pixel) gets a zero gradient in most
     // steps, and its first moment decays by β1 a step through the subnormal range, where each float operation on it
     // costs a microcode assist. After two epochs of the MNIST trainer, 1,530 of the first layer's 12,544 vectors hold
-    // one, and a step on that state took 76-82 µs, against 58-60 µs with those moments set to zero (one thread). Such a
-    // lane's results are known without touching the subnormal, bit for bit:
+    // one, and a step on that state took 76-82 µs, against 58-60 µs with those moments set to zero (one thread, timed by
+    // a harness outside the repository; bench/README.md has the trainer's own numbers). Such a lane's results are known
+    // without touching the subnormal, bit for bit:
     //   m ← fma(w, 0 − m, m)          = m·(1 − w) rounded to the subnormal grid, whose step is 2^−149. With m = u·2^−149
     //                                   that is u·(1 − w) rounded to an integer, which fma(w, −u, u + 2^23) rounds
     //                                   exactly (its result lies in [2^23, 2^24), where the float step is 1). (The other
