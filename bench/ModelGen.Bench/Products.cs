@@ -40,8 +40,9 @@ internal static class Products
     }
 
     // The first layer's forward and weight gradient again, on 64 MNIST training images (when data/mnist holds them),
-    // without and with skipZeroInputs, which the generated code sets for a layer that reads the model's input. GFLOP/s
-    // count the dense product's operations, so a skipping call can pass the peak.
+    // without and with skipZeroInputs, then with the weight stored transposed ("wT"), as the generated code calls them
+    // for a layer that reads the model's input. GFLOP/s count the dense product's operations, so a skipping call can
+    // pass the peak.
     private static void MnistBatch(double peak)
     {
         const int rows = 64, k = 784, n = 256;
@@ -62,6 +63,8 @@ internal static class Products
             Report("y, MNIST, skip", rows, k, n, threads, flops, peak, () => Kernels.LinearForward(y.Span, x.Span, w.Span, b.Span, rows, k, n, skipZeroInputs: true));
             Report("dW, MNIST", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw.Span, dy.Span, x.Span, rows, k, n));
             Report("dW, MNIST, skip", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeight(dw.Span, dy.Span, x.Span, rows, k, n, skipZeroInputs: true));
+            Report("y, MNIST, skip, wT", rows, k, n, threads, flops, peak, () => Kernels.LinearForwardTransposed(y.Span, x.Span, w.Span, b.Span, rows, k, n, skipZeroInputs: true));
+            Report("dWᵀ, MNIST, skip", rows, k, n, threads, flops, peak, () => Kernels.LinearBackwardWeightTransposed(dw.Span, dy.Span, x.Span, rows, k, n, skipZeroInputs: true));
         }
     }
 
@@ -77,7 +80,7 @@ internal static class Products
         }
         double gflops = flops / best / 1e3;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-16} {rows,3}×{k,3}×{n,-4}  {threads,7}  {best,7:F1}  {gflops,8:F1}  {gflops / (peak * threads),6:P0}"));
+            $"{name,-18} {rows,3}×{k,3}×{n,-4}  {threads,7}  {best,7:F1}  {gflops,8:F1}  {gflops / (peak * threads),6:P0}"));
     }
 
     /// <summary>GFLOP/s of 12 independent chains of 512-bit (else 256-bit) FMAs: what one core can do at most.</summary>

@@ -36,7 +36,7 @@ internal static class StepProfile
         var adamW = new AdamW();
         (string Part, Action Call)[] step =
         [
-            ("products", () => Kernels.LinearForward(h0.Span, x.Span, w1.Span, b1.Span, B, 784, 256, skipZeroInputs: true)),
+            ("products", () => Kernels.LinearForwardTransposed(h0.Span, x.Span, w1.Span, b1.Span, B, 784, 256, skipZeroInputs: true)),
             ("LayerNorm", () => Kernels.LayerNormForward(h1.Span, mean.Span, rstd.Span, h0.Span, lnw.Span, lnb.Span, B, 256, 1e-5f)),
             ("GELU", () => Kernels.GeluForward(h2.Span, geluDerivative.Span, h1.Span)),
             ("products", () => Kernels.LinearForward(h0.Span, h2.Span, w2.Span, b2.Span, B, 256, 256)),
@@ -59,7 +59,7 @@ internal static class StepProfile
             ("products", () => Kernels.LinearBackwardInput(d1.Span, d0.Span, w2.Span, B, 256, 256)),
             ("GELU", () => Kernels.GeluBackward(d2.Span, d1.Span, geluDerivative.Span)),
             ("LayerNorm", () => Kernels.LayerNormBackward(d0.Span, dlnw.Span, dlnb.Span, d2.Span, h0.Span, mean.Span, rstd.Span, lnw.Span, B, 256, accumulate: false)),
-            ("products", () => Kernels.LinearBackwardWeight(dw1.Span, d0.Span, x.Span, B, 784, 256, skipZeroInputs: true, accumulate: false)),
+            ("products", () => Kernels.LinearBackwardWeightTransposed(dw1.Span, d0.Span, x.Span, B, 784, 256, skipZeroInputs: true, accumulate: false)),
             ("bias gradients", () => Kernels.LinearBackwardBias(db.Span, d0.Span, B, 256, accumulate: false)),
             ("AdamW", () => adamW.Step(parameters.Span, gradients.Span, state.Span)),
         ];

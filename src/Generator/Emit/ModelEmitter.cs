@@ -249,7 +249,8 @@ internal static class ModelEmitter
         foreach (var p in plan.Parameters)
         {
             string name = $"\"{p.TorchName}\",";
-            w.WriteLine($"new({name.PadRight(width)} offset: {Literal.Grouped(p.Offset)}, {string.Join(", ", p.Shape.Select(Literal.Int))}),");
+            string transposed = p.StoredTransposed ? " { StoredTransposed = true }" : "";
+            w.WriteLine($"new({name.PadRight(width)} offset: {Literal.Grouped(p.Offset)}, {string.Join(", ", p.Shape.Select(Literal.Int))}){transposed},");
         }
         w.Unindent();
         w.WriteLine("];");
@@ -283,7 +284,12 @@ internal static class ModelEmitter
         using (w.WriteBlock($"public {ModelPlan.Identifier(model.ClassName)}(int seed = 0)"))
         {
             w.WriteLine("var random = new global::ModelGen.Rng(unchecked((ulong)seed));");
-            foreach (var p in plan.Parameters) w.WriteLine(p.Init.Replace("{0}", p.Member));
+            foreach (var p in plan.Parameters)
+            {
+                w.WriteLine(p.Init.Replace("{0}", p.Member));
+                // Drawn in PyTorch's order, so a seed gives the same weights whatever the layout.
+                if (p.StoredTransposed) w.WriteLine($"global::ModelGen.Init.Transpose({p.Member}, rows: {Literal.Int(p.Shape[0])}, columns: {Literal.Int(p.Shape[1])}); // kept as ({p.Shape[1]}, {p.Shape[0]})");
+            }
             w.WriteLine("// Dropout masks continue the same stream, so one seed fixes the whole run.");
             w.WriteLine("_random = random;");
             w.WriteLine();
@@ -298,7 +304,7 @@ internal static class ModelEmitter
         w.WriteLine("// Parameter views (value and gradient), constant slices of the arenas.");
         foreach (var p in plan.Parameters)
         {
-            w.WriteLine($"private {Span} {p.Member} => _parameters.Slice({Literal.Grouped(p.Offset)}, {Literal.Grouped(p.Length)}); // {p.ShapeText}");
+            w.WriteLine($"private {Span} {p.Member} => _parameters.Slice({Literal.Grouped(p.Offset)}, {Literal.Grouped(p.Length)}); // {p.StorageText}");
             w.WriteLine($"private {Span} {GradientView(p)} => _gradients.Slice({Literal.Grouped(p.Offset)}, {Literal.Grouped(p.Length)});");
         }
         w.WriteLine();

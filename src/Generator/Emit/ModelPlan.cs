@@ -6,11 +6,14 @@ using ModelGen.Generator.Helpers;
 namespace ModelGen.Generator.Emit;
 
 /// <summary>A parameter tensor: its PyTorch name, the C# member that views it, shape, arena offset and initialiser.</summary>
-internal sealed record ParameterSlot(string TorchName, string Member, int[] Shape, int Offset, string Init)
+internal sealed record ParameterSlot(string TorchName, string Member, int[] Shape, int Offset, string Init, bool StoredTransposed)
 {
     public int Length => Shape.Aggregate(1, (a, b) => a * b);
 
     public string ShapeText => "(" + string.Join(", ", Shape) + ")";
+
+    /// <summary>The shape in the arena: <see cref="ShapeText"/>, or for a weight stored transposed what it is stored as.</summary>
+    public string StorageText => StoredTransposed ? $"{ShapeText} stored transposed, ({Shape[1]}, {Shape[0]})" : ShapeText;
 }
 
 /// <summary>An activation-sized buffer: <see cref="PerRow"/> floats for each of the batch's rows.</summary>
@@ -65,9 +68,13 @@ internal sealed class ModelPlan
 
     public int DerivativesPerRow { get; private set; }
 
-    public ParameterSlot AddParameter(string torchName, int[] shape, string init)
+    /// <summary>
+    /// A parameter tensor: PyTorch's name and shape, and its initialisation with <c>{0}</c> for the view. With
+    /// <paramref name="storedTransposed"/> a 2-D tensor is kept transposed in the arena (see <c>ParameterInfo.StoredTransposed</c>).
+    /// </summary>
+    public ParameterSlot AddParameter(string torchName, int[] shape, string init, bool storedTransposed = false)
     {
-        var slot = new ParameterSlot(torchName, Member(torchName), shape, ParameterCount, init);
+        var slot = new ParameterSlot(torchName, Member(torchName), shape, ParameterCount, init, storedTransposed);
         Parameters.Add(slot);
         ParameterCount += slot.Length;
         return slot;

@@ -14,10 +14,13 @@ internal static partial class LinearLayer
     {
         int weightIndex = plan.Parameters.Count;
         string inText = Literal.Int(inFeatures), outText = Literal.Int(outFeatures);
+        // A layer that reads the model's input keeps its weight transposed, (in, out): its products then read the
+        // weight and write its gradient as they are, where PyTorch's layout costs a transposed copy of each per step.
         var weight = plan.AddParameter($"{name}.weight", new[] { outFeatures, inFeatures },
             xavier
                 ? $"global::ModelGen.Init.XavierUniform({{0}}, fanIn: {inText}, fanOut: {outText}, ref random);"
-                : $"global::ModelGen.Init.KaimingUniform({{0}}, fanIn: {inText}, ref random);");
+                : $"global::ModelGen.Init.KaimingUniform({{0}}, fanIn: {inText}, ref random);",
+            storedTransposed: !input.NeedsGrad);
         // nn.Linear's bias: U(±1/√in_features), whatever the weight's init.
         var biasSlot = bias
             ? plan.AddParameter($"{name}.bias", new[] { outFeatures }, $"global::ModelGen.Init.Uniform({{0}}, 1f / global::System.MathF.Sqrt({inText}), ref random);")
@@ -39,19 +42,22 @@ internal static partial class LinearLayer
         private string Sizes => $"{x.Rows}, {Literal.Int(x.Last)}, {Literal.Int(y.Last)}";
 
         // The model's input is data (images, often zero in many of their pixels), not an activation: the products
-        // that read it skip the features that are zero across the batch, which leaves their results as they were.
+        // that read it skip the features that are zero, which leaves their results as they were, and they read the
+        // weight stored transposed.
         private string SkipZeroInputs => x.NeedsGrad ? "" : ", skipZeroInputs: true";
+
+        private string Transposed => weight.StoredTransposed ? "Transposed" : "";
 
         public override void EmitForward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {name}: Linear({x.Last} → {y.Last}), {x.ShapeText} → {y.ShapeText}");
-            writer.WriteLine($"{Kernels}.LinearForward({y.Value}, {x.Value}, {weight.Member}, {bias?.Member ?? "default"}, {Sizes}{SkipZeroInputs});");
+            writer.WriteLine($"{Kernels}.LinearForward{Transposed}({y.Value}, {x.Value}, {weight.Member}, {bias?.Member ?? "default"}, {Sizes}{SkipZeroInputs});");
         }
 
         public override void EmitBackward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {name}: Linear backward");
-            writer.WriteLine($"{Kernels}.LinearBackwardWeight(d_{weight.Member}, {y.Grad}, {x.Value}, {Sizes}{SkipZeroInputs}, {Accumulate});");
+            writer.WriteLine($"{Kernels}.LinearBackwardWeight{Transposed}(d_{weight.Member}, {y.Grad}, {x.Value}, {Sizes}{SkipZeroInputs}, {Accumulate});");
             if (bias is not null) writer.WriteLine($"{Kernels}.LinearBackwardBias(d_{bias.Member}, {y.Grad}, {x.Rows}, {Literal.Int(y.Last)}, {Accumulate});");
             // The model input needs no gradient: skipping it saves the largest product of the first layer.
             if (x.NeedsGrad) writer.WriteLine($"{Kernels}.LinearBackwardInput({x.Grad}, {y.Grad}, {weight.Member}, {Sizes});");

@@ -154,7 +154,7 @@ public static class Checkpoint
         {
             ReadOnlySpan<float> slot = optimizerState.Slice(k * parameterCount, parameterCount);
             foreach (var info in model.ParameterTable)
-                tensors.Add(new SafeTensor(OptimizerTensorName(stateNames[k], info.Name), ShapeOf(info), slot.Slice(info.Offset, info.Length).ToArray()));
+                tensors.Add(new SafeTensor(OptimizerTensorName(stateNames[k], info.Name), ShapeOf(info), info.ToArray(slot)));
         }
 
         var header = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -228,7 +228,7 @@ public static class Checkpoint
         {
             Span<float> slot = optimizerState.Slice(k * parameterCount, parameterCount);
             foreach (var info in model.ParameterTable)
-                file.CopyTo(OptimizerTensorName(stateNames[k], info.Name), ShapeOf(info), info.Slice(slot));
+                CopyTensor(file, OptimizerTensorName(stateNames[k], info.Name), info, slot);
         }
         optimizer.StepCount = stepCount;
         model.Random = modelRandom;
@@ -278,7 +278,7 @@ public static class Checkpoint
         ReadOnlySpan<float> parameters = model.Parameters;
         var tensors = new List<SafeTensor>(model.ParameterTable.Count * 3);
         foreach (var info in model.ParameterTable)
-            tensors.Add(new SafeTensor(info.Name, ShapeOf(info), parameters.Slice(info.Offset, info.Length).ToArray()));
+            tensors.Add(new SafeTensor(info.Name, ShapeOf(info), info.ToArray(parameters)));
         return tensors;
     }
 
@@ -309,7 +309,14 @@ public static class Checkpoint
     {
         Span<float> parameters = model.Parameters;
         foreach (var info in model.ParameterTable)
-            file.CopyTo(info.Name, ShapeOf(info), info.Slice(parameters));
+            CopyTensor(file, info.Name, info, parameters);
+    }
+
+    // The file's tensor `name`, in PyTorch's layout, into info's place in the arena (transposed if it is stored so).
+    private static void CopyTensor(SafeTensorsFile file, string name, ParameterInfo info, Span<float> arena)
+    {
+        if (info.StoredTransposed) info.CopyFrom(file.Get(name), arena);
+        else file.CopyTo(name, ShapeOf(info), info.Slice(arena));
     }
 
     private static int[] ShapeOf(ParameterInfo info)

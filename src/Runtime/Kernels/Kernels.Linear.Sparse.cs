@@ -16,7 +16,9 @@ namespace ModelGen;
 // row order as the dense product's (a zero term would add ±0, which changes nothing), so the result is the same, up
 // to the sign of a zero sum. On a 64-image MNIST batch (bench/products.sh): 82-86 µs with the column strips, 59-60
 // µs with one column at a time, 48-49 µs so on one thread; 45-46, 33-34 and 27 µs on two. Of the 48: listing the
-// nonzero values and packing dy about 3 µs, the transposes into dW 18 (64 shuffles a block), the sums the rest.
+// nonzero values and packing dy about 3 µs, the transposes into dW 18 (64 shuffles a block), the sums the rest. For a
+// weight stored transposed (LinearBackwardWeightTransposed) a column's sums are a row of dWᵀ, stored as they are:
+// 41 µs against 51 into dW in the same run (24 and 28 on two threads); the transposes had partly overlapped the sums.
 public static partial class Kernels
 {
     // Columns of x per unit of work: one 16 × 16 block of the transpose into dW.
@@ -36,10 +38,11 @@ public static partial class Kernels
     {
         public float* Dw, Panels, X;
         public Shape Shape;
-        public bool Accumulate;
+        public bool Accumulate, Transposed;
     }
 
-    private static unsafe void SparseWeightGradient(ref float dw, ref float dy, ref float x, Shape shape, bool accumulate)
+    // dw (outFeatures, inFeatures), or with `transposed` dwT (inFeatures, outFeatures).
+    private static unsafe void SparseWeightGradient(ref float dw, ref float dy, ref float x, Shape shape, bool accumulate, bool transposed = false)
     {
         // dy in panels of 128 outputs, each row of a panel contiguous (512 bytes): dy's own rows are N floats apart,
         // and at N = 256 one half of each of 64 rows falls into half of L1's sets.
@@ -49,7 +52,7 @@ public static partial class Kernels
             CopyColumns(ref Unsafe.Add(ref packed, (nint)p * rows * SparsePanelOutputs), ref dy, rows, n, p * SparsePanelOutputs, SparsePanelOutputs);
         fixed (float* pdw = &dw, px = &x, pPanels = &packed)
         {
-            var product = new SparseProduct { Dw = pdw, Panels = pPanels, X = px, Shape = shape, Accumulate = accumulate };
+            var product = new SparseProduct { Dw = pdw, Panels = pPanels, X = px, Shape = shape, Accumulate = accumulate, Transposed = transposed };
             KernelThreads.For(shape.K / SparseUnitColumns, &product, &SparseWeightGradientPart, minimumPerThread: 1);
         }
     }
@@ -81,14 +84,20 @@ public static partial class Kernels
             ref float dyPanel = ref Unsafe.AsRef<float>(p->Panels + (nint)panel * rows * SparsePanelOutputs);
             for (int u = 0; u < units; u++)
             {
+                int c0 = (begin + u) * SparseUnitColumns;
                 for (int pair = 0; pair < pairs; pair++)
                 {
+                    // The pair's sums: into dwT's rows c and c + 1 (this panel's outputs), or into `sums` to transpose.
+                    ref float first = ref p->Transposed
+                        ? ref Unsafe.AsRef<float>(p->Dw + (nint)(c0 + 2 * pair) * n + panel * SparsePanelOutputs)
+                        : ref Unsafe.Add(ref sums, 2 * pair * SparsePanelOutputs);
+                    int second = p->Transposed ? n : SparsePanelOutputs;
                     SumListedPair(ref dyPanel, ref Unsafe.Add(ref listRows, u * unitLists + pair * stride),
                         ref Unsafe.Add(ref listValues, u * unitLists + 2 * pair * stride), stride, Unsafe.Add(ref counts, u * pairs + pair),
-                        ref Unsafe.Add(ref sums, 2 * pair * SparsePanelOutputs));
+                        ref first, ref Unsafe.Add(ref first, second), add: p->Transposed && p->Accumulate);
                 }
+                if (p->Transposed) continue;
                 // dw[o, c0 + c] (+)= sums[c, o], 16 outputs at a time, transposed through registers.
-                int c0 = (begin + u) * SparseUnitColumns;
                 for (int o = 0; o < SparsePanelOutputs; o += 16)
                 {
                     Transpose16x16(ref Unsafe.AsRef<float>(p->Dw + (nint)(panel * SparsePanelOutputs + o) * k + c0), k,
@@ -128,11 +137,11 @@ public static partial class Kernels
         }
     }
 
-    // sums[0 .. 128) and sums[128 .. 256) = Σ over a pair's list of each column's value · (that row of the panel), in
+    // first[0 .. 128) and second[0 .. 128) = Σ over a pair's list of each column's value · (that row of the panel), in
     // list order, each sum from +0: 16 chains, and each load of dy serves two FMAs. A zero value adds ±0 to its sum,
-    // which changes nothing (the sum is stored + 0).
+    // which changes nothing (the sum is stored + 0). With `add`, each sum is added to what the destination holds.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SumListedPair(ref float dyPanel, ref int listRows, ref float listValues, int stride, int count, ref float sums)
+    private static void SumListedPair(ref float dyPanel, ref int listRows, ref float listValues, int stride, int count, ref float first, ref float second, bool add)
     {
         Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         Vector512<float> b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
@@ -159,11 +168,18 @@ public static partial class Kernels
             d = Vector512.LoadUnsafe(ref g, 112);
             a7 = Vector512.FusedMultiplyAdd(d, s, a7); b7 = Vector512.FusedMultiplyAdd(d, t, b7);
         }
-        // Stored as sum + 0, which makes a −0 sum (from products that underflow) +0, as adding it into zeros would.
+        PutSums(ref first, a0, a1, a2, a3, a4, a5, a6, a7, add);
+        PutSums(ref second, b0, b1, b2, b3, b4, b5, b6, b7, add);
+    }
+
+    // Stores 128 sums, each as sum + 0, which makes a −0 sum (from products that underflow) +0, as adding it into
+    // zeros would; with `add`, as destination + (sum + 0), as the transposes into dw add them.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutSums(ref float d, Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3,
+        Vector512<float> s4, Vector512<float> s5, Vector512<float> s6, Vector512<float> s7, bool add)
+    {
         var zero = Vector512<float>.Zero;
-        (a0 + zero).StoreUnsafe(ref sums, 0); (a1 + zero).StoreUnsafe(ref sums, 16); (a2 + zero).StoreUnsafe(ref sums, 32); (a3 + zero).StoreUnsafe(ref sums, 48);
-        (a4 + zero).StoreUnsafe(ref sums, 64); (a5 + zero).StoreUnsafe(ref sums, 80); (a6 + zero).StoreUnsafe(ref sums, 96); (a7 + zero).StoreUnsafe(ref sums, 112);
-        (b0 + zero).StoreUnsafe(ref sums, 128); (b1 + zero).StoreUnsafe(ref sums, 144); (b2 + zero).StoreUnsafe(ref sums, 160); (b3 + zero).StoreUnsafe(ref sums, 176);
-        (b4 + zero).StoreUnsafe(ref sums, 192); (b5 + zero).StoreUnsafe(ref sums, 208); (b6 + zero).StoreUnsafe(ref sums, 224); (b7 + zero).StoreUnsafe(ref sums, 240);
+        Put(ref d, s0 + zero, add); Put(ref Unsafe.Add(ref d, 16), s1 + zero, add); Put(ref Unsafe.Add(ref d, 32), s2 + zero, add); Put(ref Unsafe.Add(ref d, 48), s3 + zero, add);
+        Put(ref Unsafe.Add(ref d, 64), s4 + zero, add); Put(ref Unsafe.Add(ref d, 80), s5 + zero, add); Put(ref Unsafe.Add(ref d, 96), s6 + zero, add); Put(ref Unsafe.Add(ref d, 112), s7 + zero, add);
     }
 }

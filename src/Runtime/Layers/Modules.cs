@@ -32,11 +32,17 @@ public sealed class Parameter
     /// <summary>The shape, outermost first.</summary>
     public IReadOnlyList<int> Shape => Info.Shape;
 
-    /// <summary>The values, row-major.</summary>
+    /// <summary>The values as the arena holds them: row-major, or transposed when <see cref="ParameterInfo.StoredTransposed"/> (see <see cref="ToArray"/>).</summary>
     public Span<float> Data => _values.Span.Slice(Info.Offset, Info.Length);
 
-    /// <summary>The accumulated gradient, row-major.</summary>
+    /// <summary>The accumulated gradient, laid out as <see cref="Data"/>.</summary>
     public Span<float> Grad => _gradients.Span.Slice(Info.Offset, Info.Length);
+
+    /// <summary>A copy of the values in PyTorch's layout (row-major in <see cref="Shape"/>), whatever the arena's.</summary>
+    public float[] ToArray() => Info.ToArray(_values.Span);
+
+    /// <summary>A copy of the gradient in PyTorch's layout (row-major in <see cref="Shape"/>), whatever the arena's.</summary>
+    public float[] GradToArray() => Info.ToArray(_gradients.Span);
 
     /// <inheritdoc/>
     public override string ToString() => Info.ToString();

@@ -57,4 +57,19 @@ public static class Init
     /// <param name="values">The values to fill.</param>
     /// <param name="value">The value.</param>
     public static void Fill(Span<float> values, float value) => values.Fill(value);
+
+    /// <summary>
+    /// Rearranges a (rows, columns) tensor, row-major, into its transpose in place: how a generated model keeps a
+    /// weight it stores transposed (see <see cref="ParameterInfo.StoredTransposed"/>) after drawing it in PyTorch's
+    /// order, so that the same seed gives the same weights in either layout.
+    /// </summary>
+    public static void Transpose(Span<float> values, int rows, int columns)
+    {
+        if (values.Length != rows * columns)
+            throw new ArgumentException($"A ({rows}, {columns}) tensor has {rows * columns} values; the span holds {values.Length}.", nameof(values));
+        float[] drawn = values.ToArray();
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++)
+                values[c * rows + r] = drawn[r * columns + c];
+    }
 }

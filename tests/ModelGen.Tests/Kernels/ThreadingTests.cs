@@ -94,6 +94,22 @@ public sealed class ThreadingTests
                 ModelGen.Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n, skipZeroInputs: true);
                 return dw;
             });
+            float[] wT = TransposedWeightTests.Transposed(w, n, k);
+            foreach (bool skip in new[] { true, false })
+            {
+                SameOnEveryThreadCount($"forward from wT {shape}, skip {skip}", () =>
+                {
+                    var y = new float[rows * n];
+                    ModelGen.Kernels.LinearForwardTransposed(y, x, wT, b, rows, k, n, skip);
+                    return y;
+                });
+                SameOnEveryThreadCount($"dwT {shape}, skip {skip}", () =>
+                {
+                    var dwT = Reference.Normal(k * n, 5);
+                    ModelGen.Kernels.LinearBackwardWeightTransposed(dwT, dy, x, rows, k, n, skip);
+                    return dwT;
+                });
+            }
         }
     });
 

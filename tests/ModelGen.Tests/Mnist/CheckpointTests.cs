@@ -62,6 +62,33 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void AWeightStoredTransposedIsSavedAndLoadedInPyTorchsLayout()
+    {
+        var model = new MnistClassifier(seed: 1);
+        FillOptimizerState(model, 3);
+        var first = model.ParameterTable[0];
+        Assert.True(first.StoredTransposed);
+        Span<float> parameters = model.Parameters, state = model.OptimizerState;
+        // The arena holds (784, 256): pixel c's weight for output o at c·256 + o; PyTorch's (256, 784) has it at o·784 + c.
+        string weights = File("model.safetensors"), checkpoint = File("checkpoint.safetensors");
+        Checkpoint.SaveWeights(weights, model);
+        Checkpoint.Save(checkpoint, model, new AdamW(), State());
+        float[] saved = SafeTensors.Load(weights).Get("body.layers.0.weight");
+        float[] moment = SafeTensors.Load(checkpoint).Get(Checkpoint.OptimizerTensorName("exp_avg_sq", "body.layers.0.weight"));
+        foreach (var (o, c) in new[] { (0, 0), (0, 783), (255, 0), (17, 406), (255, 783) })
+        {
+            Assert.Equal(parameters[first.Offset + c * 256 + o], saved[o * 784 + c]);
+            Assert.Equal(state[model.Parameters.Length + first.Offset + c * 256 + o], moment[o * 784 + c]);
+        }
+        Assert.Equal(saved, model.Body.Linears[0].Weight.ToArray());
+
+        var loaded = new MnistClassifier(seed: 2);
+        Checkpoint.Load(checkpoint, loaded, new AdamW());
+        Assert.True(model.Parameters.SequenceEqual(loaded.Parameters));
+        Assert.True(model.OptimizerState.SequenceEqual(loaded.OptimizerState));
+    }
+
+    [Fact]
     public void CheckpointRestoresWeightsOptimizerStateStepCountRandomAndPosition()
     {
         var model = new MnistClassifier(seed: 1);

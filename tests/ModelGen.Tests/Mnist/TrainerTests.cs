@@ -224,8 +224,9 @@ public sealed class TrainerTests : IDisposable
                 checkpointAfterEpoch1 = File.ReadAllBytes(checkpointPath);
             }
             // A weight of the first layer that faces the centre pixel, which is ink in some digit of every batch: the first
-            // layer skips the pixels that are blank across a batch, and a NaN facing only blank pixels would add nothing.
-            if (step == stepsPerEpoch + 3) model.Parameters[14 * 28 + 14] = float.NaN;
+            // layer skips blank pixels, and a NaN facing only blank pixels would add nothing. That weight is stored
+            // transposed, (784, 256): the centre pixel's row, first output.
+            if (step == stepsPerEpoch + 3) model.Parameters[(14 * 28 + 14) * 256] = float.NaN;
         });
 
         Assert.Equal(TrainOutcome.Diverged, result.Outcome);

@@ -18,7 +18,7 @@ public sealed class GeneratedModelTests
         var model = new MnistClassifier();
         string[] expected =
         [
-            "body.layers.0.weight (256, 784)", "body.layers.0.bias (256)",
+            "body.layers.0.weight (256, 784), stored as (784, 256)", "body.layers.0.bias (256)",
             "body.layers.1.weight (256)", "body.layers.1.bias (256)",
             "body.layers.3.weight (256, 256)", "body.layers.3.bias (256)",
             "body.layers.4.weight (256)", "body.layers.4.bias (256)",
@@ -26,6 +26,9 @@ public sealed class GeneratedModelTests
             "head.fc.weight (10, 256)", "head.fc.bias (10)",
         ];
         Assert.Equal(expected, model.ParameterTable.Select(p => p.ToString()));
+        // Only the layer that reads the model's input keeps its weight transposed.
+        Assert.Equal(["body.layers.0.weight"], model.ParameterTable.Where(p => p.StoredTransposed).Select(p => p.Name));
+        Assert.Equal([784, 256], model.ParameterTable[0].StorageShape);
         int offset = 0;
         foreach (var p in model.ParameterTable)
         {

@@ -13,7 +13,7 @@ public sealed class NamingTests
     /// <summary>y = x Wᵀ + b for one row, in double.</summary>
     private static double[] Linear(double[] x, Linear layer)
     {
-        var w = layer.Weight.Data.ToArray();
+        var w = layer.Weight.ToArray(); // PyTorch's layout (the arena holds a layer on the input transposed)
         var b = layer.Bias!.Data.ToArray();
         return Enumerable.Range(0, layer.OutFeatures)
             .Select(o => b[o] + Enumerable.Range(0, layer.InFeatures).Sum(i => (double)w[o * layer.InFeatures + i] * x[i]))

@@ -35,7 +35,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
     // Every parameter: its PyTorch state_dict name, offset in the arena, and shape.
     private static readonly global::ModelGen.ParameterInfo[] s_parameterTable =
     [
-        new("fit.layers.0.weight",  offset: 0, 2, 3),
+        new("fit.layers.0.weight",  offset: 0, 2, 3) { StoredTransposed = true },
         new("fit.layers.0.bias",    offset: 6, 2),
     ];
 
@@ -58,6 +58,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
     {
         var random = new global::ModelGen.Rng(unchecked((ulong)seed));
         global::ModelGen.Init.KaimingUniform(fit_layers_0_weight, fanIn: 3, ref random);
+        global::ModelGen.Init.Transpose(fit_layers_0_weight, rows: 2, columns: 3); // kept as (3, 2)
         global::ModelGen.Init.Uniform(fit_layers_0_bias, 1f / global::System.MathF.Sqrt(3), ref random);
         // Dropout masks continue the same stream, so one seed fixes the whole run.
         _random = random;
@@ -69,7 +70,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
-    private global::System.Span<float> fit_layers_0_weight => _parameters.Slice(0, 6); // (2, 3)
+    private global::System.Span<float> fit_layers_0_weight => _parameters.Slice(0, 6); // (2, 3) stored transposed, (3, 2)
     private global::System.Span<float> d_fit_layers_0_weight => _gradients.Slice(0, 6);
     private global::System.Span<float> fit_layers_0_bias => _parameters.Slice(6, 2); // (2)
     private global::System.Span<float> d_fit_layers_0_bias => _gradients.Slice(6, 2);
@@ -225,7 +226,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
     {
         // fit: MLP(3 → 2, depth 1)
         // fit.layers.0: Linear(3 → 2), (rows, 3) → (rows, 2)
-        global::ModelGen.Kernels.LinearForward(fit_layers_0, model_input, fit_layers_0_weight, fit_layers_0_bias, rows, 3, 2, skipZeroInputs: true);
+        global::ModelGen.Kernels.LinearForwardTransposed(fit_layers_0, model_input, fit_layers_0_weight, fit_layers_0_bias, rows, 3, 2, skipZeroInputs: true);
     }
 
     /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>
@@ -239,7 +240,7 @@ internal partial class Regression : global::ModelGen.IModel<float>
 
         // fit: MLP(3 → 2, depth 1): backward
         // fit.layers.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_fit_layers_0_weight, d_fit_layers_0, model_input, rows, 3, 2, skipZeroInputs: true, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeightTransposed(d_fit_layers_0_weight, d_fit_layers_0, model_input, rows, 3, 2, skipZeroInputs: true, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_fit_layers_0_bias, d_fit_layers_0, rows, 2, accumulate: accumulate);
     }
 }

@@ -34,7 +34,7 @@ public partial class Probe : global::ModelGen.IModel<float>
     // Every parameter: its PyTorch state_dict name, offset in the arena, and shape.
     private static readonly global::ModelGen.ParameterInfo[] s_parameterTable =
     [
-        new("project.weight",  offset: 0, 4, 4),
+        new("project.weight",  offset: 0, 4, 4) { StoredTransposed = true },
         new("head.fc.weight",  offset: 16, 2, 4),
         new("head.fc.bias",    offset: 24, 2),
     ];
@@ -59,6 +59,7 @@ public partial class Probe : global::ModelGen.IModel<float>
     {
         var random = new global::ModelGen.Rng(unchecked((ulong)seed));
         global::ModelGen.Init.KaimingUniform(project_weight, fanIn: 4, ref random);
+        global::ModelGen.Init.Transpose(project_weight, rows: 4, columns: 4); // kept as (4, 4)
         global::ModelGen.Init.KaimingUniform(head_fc_weight, fanIn: 4, ref random);
         global::ModelGen.Init.Uniform(head_fc_bias, 1f / global::System.MathF.Sqrt(4), ref random);
         // Dropout masks continue the same stream, so one seed fixes the whole run.
@@ -69,7 +70,7 @@ public partial class Probe : global::ModelGen.IModel<float>
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
-    private global::System.Span<float> project_weight => _parameters.Slice(0, 16); // (4, 4)
+    private global::System.Span<float> project_weight => _parameters.Slice(0, 16); // (4, 4) stored transposed, (4, 4)
     private global::System.Span<float> d_project_weight => _gradients.Slice(0, 16);
     private global::System.Span<float> head_fc_weight => _parameters.Slice(16, 8); // (2, 4)
     private global::System.Span<float> d_head_fc_weight => _gradients.Slice(16, 8);
@@ -229,7 +230,7 @@ public partial class Probe : global::ModelGen.IModel<float>
     private void ForwardCore(global::System.ReadOnlySpan<float> model_input, int rows)
     {
         // project: Linear(4 → 4), (rows, 4) → (rows, 4)
-        global::ModelGen.Kernels.LinearForward(project, model_input, project_weight, default, rows, 4, 4, skipZeroInputs: true);
+        global::ModelGen.Kernels.LinearForwardTransposed(project, model_input, project_weight, default, rows, 4, 4, skipZeroInputs: true);
 
         // head: ClassificationHead(4 → 2 classes)
         // head.fc: Linear(4 → 2), (rows, 4) → (rows, 2)
@@ -252,6 +253,6 @@ public partial class Probe : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearBackwardInput(d_project, d_head_fc, head_fc_weight, rows, 4, 2);
 
         // project: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_project_weight, d_project, model_input, rows, 4, 4, skipZeroInputs: true, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeightTransposed(d_project_weight, d_project, model_input, rows, 4, 4, skipZeroInputs: true, accumulate: accumulate);
     }
 }

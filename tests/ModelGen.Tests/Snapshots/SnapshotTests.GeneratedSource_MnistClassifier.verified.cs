@@ -38,7 +38,7 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
     // Every parameter: its PyTorch state_dict name, offset in the arena, and shape.
     private static readonly global::ModelGen.ParameterInfo[] s_parameterTable =
     [
-        new("body.layers.0.weight",  offset: 0, 256, 784),
+        new("body.layers.0.weight",  offset: 0, 256, 784) { StoredTransposed = true },
         new("body.layers.0.bias",    offset: 200_704, 256),
         new("body.layers.1.weight",  offset: 200_960, 256),
         new("body.layers.1.bias",    offset: 201_216, 256),
@@ -73,6 +73,7 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
     {
         var random = new global::ModelGen.Rng(unchecked((ulong)seed));
         global::ModelGen.Init.KaimingUniform(body_layers_0_weight, fanIn: 784, ref random);
+        global::ModelGen.Init.Transpose(body_layers_0_weight, rows: 256, columns: 784); // kept as (784, 256)
         global::ModelGen.Init.Uniform(body_layers_0_bias, 1f / global::System.MathF.Sqrt(784), ref random);
         global::ModelGen.Init.Fill(body_layers_1_weight, 1f);
         global::ModelGen.Init.Fill(body_layers_1_bias, 0f);
@@ -101,7 +102,7 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
     }
 
     // Parameter views (value and gradient), constant slices of the arenas.
-    private global::System.Span<float> body_layers_0_weight => _parameters.Slice(0, 200_704); // (256, 784)
+    private global::System.Span<float> body_layers_0_weight => _parameters.Slice(0, 200_704); // (256, 784) stored transposed, (784, 256)
     private global::System.Span<float> d_body_layers_0_weight => _gradients.Slice(0, 200_704);
     private global::System.Span<float> body_layers_0_bias => _parameters.Slice(200_704, 256); // (256)
     private global::System.Span<float> d_body_layers_0_bias => _gradients.Slice(200_704, 256);
@@ -300,7 +301,7 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
     {
         // body: MLP(784 → 256 ×2 → 256, depth 3, LayerNorm)
         // body.layers.0: Linear(784 → 256), (rows, 784) → (rows, 256)
-        global::ModelGen.Kernels.LinearForward(body_layers_0, model_input, body_layers_0_weight, body_layers_0_bias, rows, 784, 256, skipZeroInputs: true);
+        global::ModelGen.Kernels.LinearForwardTransposed(body_layers_0, model_input, body_layers_0_weight, body_layers_0_bias, rows, 784, 256, skipZeroInputs: true);
         // body.layers.1: LayerNorm(256, eps = 1e-5), (rows, 256)
         global::ModelGen.Kernels.LayerNormForward(body_layers_1, body_layers_1_mean, body_layers_1_rstd, body_layers_0, body_layers_1_weight, body_layers_1_bias, rows, 256, 1e-5f);
         // body.layers.2: GELU, (rows, 256); saves gelu′(x) for the backward
@@ -352,7 +353,7 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
         // body.layers.1: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_body_layers_0, d_body_layers_1_weight, d_body_layers_1_bias, d_body_layers_1, body_layers_0, body_layers_1_mean, body_layers_1_rstd, body_layers_1_weight, rows, 256, accumulate: accumulate);
         // body.layers.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_0_weight, d_body_layers_0, model_input, rows, 784, 256, skipZeroInputs: true, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeightTransposed(d_body_layers_0_weight, d_body_layers_0, model_input, rows, 784, 256, skipZeroInputs: true, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_0_bias, d_body_layers_0, rows, 256, accumulate: accumulate);
     }
 }
