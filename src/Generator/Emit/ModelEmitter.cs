@@ -410,7 +410,7 @@ internal static class ModelEmitter
             public void Step(global::ModelGen.Optimizer optimizer)
             {
                 int slots = {{Guard}}.OptimizerSlots(optimizer, OptimizerSlots);
-                optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount));
+                optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount), s_parameterTable);
             }
 
             /// <inheritdoc/>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace ModelGen;
 
@@ -25,4 +26,14 @@ public abstract class Optimizer
     /// laid out like the parameters: slot k of parameter i is at <c>k * parameters.Length + i</c>.
     /// </summary>
     public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state);
+
+    /// <summary>
+    /// <see cref="Step(Span{float}, ReadOnlySpan{float}, Span{float})"/> for a model whose parameter arena holds
+    /// <paramref name="tensors"/> (its <see cref="IModel.ParameterTable"/>): the same results, bit for bit, but the
+    /// optimizer may use the tensors' bounds to split its work over the kernel threads as the model's own kernels
+    /// split each tensor, so that a thread updates what it has just written. The generated models call this one;
+    /// unless overridden it calls the other.
+    /// </summary>
+    public virtual void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, IReadOnlyList<ParameterInfo> tensors)
+        => Step(parameters, gradients, state);
 }

@@ -161,6 +161,45 @@ public sealed class ThreadingTests
         }
     });
 
+    /// <summary>Tensors of the given sizes one after another from offset 0.</summary>
+    private static ParameterInfo[] Tiling(params int[] sizes)
+    {
+        var table = new ParameterInfo[sizes.Length];
+        for (int i = 0, offset = 0; i < sizes.Length; offset += sizes[i], i++) table[i] = new ParameterInfo($"t{i}", offset, sizes[i]);
+        return table;
+    }
+
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void AdamWSplitByTensorsGivesAdamWsResultsOnEveryThreadCount(int width) => Reference.AtWidth(width, () =>
+    {
+        var tables = new (string What, ParameterInfo[] Table, int N)[]
+        {
+            // Cuts inside cache lines, tensors shorter than a line or than a share, one of a single value.
+            ("odd sizes", Tiling(5, 16, 40_000, 3, 17, 30_001, 1), 70_043),
+            ("the MNIST classifier's table", new MnistClassifier().ParameterTable.ToArray(), MnistClassifier.ParameterCount),
+            // Tables that do not tile the arena are ignored: a gap, and one that stops short.
+            ("a gap", [new ParameterInfo("a", 0, 100), new ParameterInfo("b", 200, 69_800)], 70_000),
+            ("stopping short", Tiling(40_000, 20_000), 70_000),
+        };
+        foreach (var (what, table, n) in tables)
+        {
+            float[] Run(ParameterInfo[]? tensors)
+            {
+                float[] parameters = Reference.Normal(n, 1), gradients = Reference.Normal(n, 2), state = new float[2 * n];
+                var adamW = new AdamW();
+                for (int step = 0; step < 3; step++)
+                {
+                    if (tensors is null) adamW.Step(parameters, gradients, state);
+                    else adamW.Step(parameters, gradients, state, tensors);
+                }
+                return parameters.Concat(state).ToArray();
+            }
+            SameOnEveryThreadCount($"AdamW by tensors, {what}", () => Run(table));
+            Assert.Equal(Run(null), Run(table)); // on one thread, as AdamW over the arena (itself the same on every count)
+        }
+        Assert.Throws<ArgumentNullException>(() => new AdamW().Step(new float[4], new float[4], new float[8], null!));
+    });
+
     [Theory]
     [InlineData(0)]
     [InlineData(5)]

@@ -161,7 +161,7 @@ public partial class Probe : global::ModelGen.IModel<float>
     public void Step(global::ModelGen.Optimizer optimizer)
     {
         int slots = global::ModelGen.ModelGuard.OptimizerSlots(optimizer, OptimizerSlots);
-        optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount));
+        optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount), s_parameterTable);
     }
 
     /// <inheritdoc/>
