@@ -45,6 +45,20 @@ internal static class Reference
     }
 
     /// <summary>The spacing of floats at <paramref name="value"/> (at least the smallest subnormal).</summary>
+    /// <summary>
+    /// Asserts that two results are bit-identical, except that a value that is zero in both may be +0 in one and −0 in
+    /// the other (a sum of nothing but zeros). The message names what the two sides are.
+    /// </summary>
+    public static void SameBitsUpToZeroSign(float[] want, float[] got, string what, string gotSide, string wantSide)
+    {
+        for (int i = 0; i < want.Length; i++)
+        {
+            if (want[i] == 0 && got[i] == 0) continue;
+            Assert.True(BitConverter.SingleToInt32Bits(want[i]) == BitConverter.SingleToInt32Bits(got[i]),
+                $"{what}: value {i} is {got[i]:R} {gotSide} and {want[i]:R} {wantSide}");
+        }
+    }
+
     public static double Ulp(double value)
     {
         float f = MathF.Abs((float)value);

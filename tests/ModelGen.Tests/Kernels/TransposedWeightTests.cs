@@ -27,16 +27,7 @@ public sealed class TransposedWeightTests
         return t;
     }
 
-    private static void SameBits(float[] want, float[] got, string what)
-    {
-        for (int i = 0; i < want.Length; i++)
-        {
-            // A sum of nothing but zeros may be +0 one way and −0 the other; every other value must be bit-identical.
-            if (want[i] == 0 && got[i] == 0) continue;
-            Assert.True(BitConverter.SingleToInt32Bits(want[i]) == BitConverter.SingleToInt32Bits(got[i]),
-                $"{what}: value {i} is {got[i]:R} from the transposed weight and {want[i]:R} from PyTorch's layout");
-        }
-    }
+    private static void SameBits(float[] want, float[] got, string what) => Reference.SameBitsUpToZeroSign(want, got, what, "from the transposed weight", "from PyTorch's layout");
 
     [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
     public void ForwardMatchesTheReferenceAndTheRowMajorProduct(int width) => Reference.AtWidth(width, () =>
