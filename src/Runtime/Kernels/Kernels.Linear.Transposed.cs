@@ -27,8 +27,8 @@ public static partial class Kernels
     /// y(rows, outFeatures) = x(rows, inFeatures) · wT + bias, for a Linear whose weight is stored transposed: wT is
     /// (inFeatures, outFeatures), the transpose of PyTorch's (outFeatures, inFeatures) weight. The result is that of
     /// <see cref="LinearForward"/> with the weight as PyTorch stores it, bit for bit, for a batch of at least one
-    /// vector of rows (16 with 512-bit vectors); fewer rows are summed here the way a batch is, where LinearForward
-    /// sums each dot product across lanes.
+    /// vector of rows at the width LinearForward takes for inFeatures (16 rows with 512-bit vectors); fewer rows are
+    /// summed here the way a batch is, where LinearForward sums each dot product across lanes.
     /// </summary>
     /// <param name="y">Output (rows, outFeatures), overwritten.</param>
     /// <param name="x">Input (rows, inFeatures).</param>

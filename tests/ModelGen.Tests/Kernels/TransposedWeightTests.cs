@@ -46,7 +46,10 @@ public sealed class TransposedWeightTests
                     var (want, scale) = Reference.Linear(x, w, bias, rows, k, n);
                     for (int i = 0; i < want.Length; i++)
                         Reference.Near(want[i], transposed[i], 1e-6 * scale[i] + 1e-30, $"{what}, value {i}");
-                    if (rows >= 16) SameBits(rowMajor, transposed, what);
+                    // LinearForward's batch form (rows in the lanes) takes at least one vector of rows at the width it picks for k.
+                    int lanes = width switch { 0 => 16, 256 => 8, 128 => 4, _ => 1 };
+                    while (lanes > k) lanes /= 2;
+                    if (rows >= lanes) SameBits(rowMajor, transposed, what);
                 }
         }
     });
