@@ -33,7 +33,11 @@ public interface IModel
     /// <summary>Switches to eval mode, as <c>module.eval()</c>: Dropout becomes the identity.</summary>
     void Eval();
 
-    /// <summary>Every parameter, one contiguous arena; <see cref="ParameterTable"/> says where each tensor lives.</summary>
+    /// <summary>
+    /// Every parameter, one contiguous arena; <see cref="ParameterTable"/> says where each tensor lives and whether it
+    /// is stored transposed (<see cref="ParameterInfo.StoredTransposed"/>: the weight of a Linear that reads the model's
+    /// input). <see cref="ParameterInfo.CopyTo"/> and <see cref="ParameterInfo.CopyFrom"/> move a tensor in PyTorch's layout.
+    /// </summary>
     Span<float> Parameters { get; }
 
     /// <summary>The gradient of every parameter, laid out exactly as <see cref="Parameters"/>.</summary>
