@@ -109,40 +109,46 @@ public sealed class AdamW : Optimizer
         // With (float)(1 − β1) = 1 the decayed moment is an exact zero, whose sign lerp takes from the gradient's.
         c.KeepsParameterAbove = (float)weight == 1f ? float.PositiveInfinity : UpdateBelowHalfUlpAbove(c.NegativeStepSize, c.Eps);
 
-        UpdateAll(parameters, gradients, state, tensors, c);
+        UpdateAll(parameters, gradients, state, Bounds(tensors, parameters.Length), c);
     }
 
-    private static unsafe void UpdateAll(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, IReadOnlyList<ParameterInfo>? tensors, in Coefficients c)
+    // The tensors' offsets and then the arena's length, made once per table (a model passes the same one every step),
+    // or null for a table that does not tile the arena, whose tensors are then ignored (the results are the same).
+    private IReadOnlyList<ParameterInfo>? _boundsOf;
+    private int[]? _bounds;
+
+    private int[]? Bounds(IReadOnlyList<ParameterInfo>? tensors, int n)
     {
-        int n = parameters.Length, chunks = KernelThreads.ChunkCount(n, Chunk);
-        // Tensor by tensor only when the job splits at all (at least 4 chunks a thread, as below) and the tensors
-        // tile the arena; any other table is ignored (the results are the same).
-        int count = tensors is not null && KernelThreads.Count > 1 && chunks >= 2 * 4 && Tile(tensors, n) ? tensors.Count : 0;
-        Span<int> bounds = count <= 256 ? stackalloc int[count + 1] : new int[count + 1];
-        for (int i = 0; i < count; i++) bounds[i] = tensors![i].Offset;
-        bounds[count] = n;
+        if (tensors is null) return null;
+        if (ReferenceEquals(tensors, _boundsOf) && _bounds![^1] == n) return _bounds;
+        long next = 0;
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            if (tensors[i].Offset != next) return null;
+            next += tensors[i].Length;
+        }
+        if (next != n) return null;
+        var bounds = new int[tensors.Count + 1];
+        for (int i = 0; i < tensors.Count; i++) bounds[i] = tensors[i].Offset;
+        bounds[^1] = n;
+        (_boundsOf, _bounds) = (tensors, bounds);
+        return bounds;
+    }
+
+    private static unsafe void UpdateAll(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, int[]? bounds, in Coefficients c)
+    {
+        int n = parameters.Length, chunks = KernelThreads.ChunkCount(n, Chunk), shares = KernelThreads.Count;
+        // Tensor by tensor only when the job splits at all (at least 4 chunks a thread, as below).
+        bool byTensor = bounds is not null && shares > 1 && chunks >= 2 * 4;
         fixed (float* p = parameters, g = gradients, m = state)
         fixed (int* b = bounds)
         {
-            int shares = KernelThreads.Count;
-            var operands = new Operands { P = p, G = g, M = m, V = m + n, Length = n, C = c, Bounds = b, Tensors = count, Shares = shares };
-            if (count > 0)
+            var operands = new Operands { P = p, G = g, M = m, V = m + n, Length = n, C = c, Bounds = b, Tensors = byTensor ? bounds!.Length - 1 : 0, Shares = shares };
+            if (byTensor)
                 KernelThreads.For(shares, &operands, &UpdateShares, minimumPerThread: 1);
             else
                 KernelThreads.For(chunks, &operands, &UpdateChunks, minimumPerThread: 4);
         }
-    }
-
-    // Whether the tensors lie one after another from 0 to n.
-    private static bool Tile(IReadOnlyList<ParameterInfo> tensors, int n)
-    {
-        long next = 0;
-        for (int i = 0; i < tensors.Count; i++)
-        {
-            if (tensors[i].Offset != next) return false;
-            next += tensors[i].Length;
-        }
-        return next == n;
     }
 
     // Threads split the parameters in chunks of this many (the last chunk takes the remainder). Every element sees
@@ -160,6 +166,7 @@ public sealed class AdamW : Optimizer
         public int Tensors, Shares;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void UpdateChunks(void* state, int begin, int end)
     {
         var o = (Operands*)state;
@@ -169,6 +176,7 @@ public sealed class AdamW : Optimizer
 
     // Shares [begin, end): share t is the t-th of o->Shares parts of every tensor, each cut rounded down to a multiple
     // of 16 values of the arena (a cache line), so that two threads write one line only where two tensors meet.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void UpdateShares(void* state, int begin, int end)
     {
         var o = (Operands*)state;
