@@ -19,15 +19,14 @@ public static partial class Kernels
         CheckTargets(targets[..rows], classes);
         // Each row's logits minus its max, then one exp over every row at once (a few classes per row would otherwise
         // make each call mostly overhead), then each row's sum, loss and division. Every value sees the operations it
-        // would through per-row calls: subtraction and division are exact IEEE operations wherever they run, and the
+        // would through per-row calls (the max is taken again for the loss rather than kept for every row): the
         // exp of a value does not depend on where in the span it lies.
         int n = rows * classes;
         for (int r = 0; r < rows; r++)
         {
             var lr = logits.Slice(r * classes, classes);
             var pr = probs.Slice(r * classes, classes);
-            float max = RowMax(lr);
-            for (int j = 0; j < pr.Length; j++) pr[j] = lr[j] - max;
+            TensorPrimitives.Subtract(lr, TensorPrimitives.Max(lr), pr);
         }
         TensorPrimitives.Exp(probs[..n], probs[..n]);
         double total = 0;
@@ -36,24 +35,10 @@ public static partial class Kernels
             var lr = logits.Slice(r * classes, classes);
             var pr = probs.Slice(r * classes, classes);
             float sum = TensorPrimitives.Sum(pr);
-            total += Math.Log(sum) - ((double)lr[targets[r]] - RowMax(lr)); // −log_softmax[target], summed in double
-            for (int j = 0; j < pr.Length; j++) pr[j] /= sum;
+            total += Math.Log(sum) - ((double)lr[targets[r]] - TensorPrimitives.Max(lr)); // −log_softmax[target], summed in double
+            TensorPrimitives.Divide(pr, sum, pr);
         }
         return (float)(total / rows);
-    }
-
-    // The largest logit of a row, NaN if any is NaN (as TensorPrimitives.Max; which zero wins when the max is a zero
-    // does not matter here: logit − (±0) is the logit but for the sign of a zero, whose exp is 1 either way).
-    private static float RowMax(ReadOnlySpan<float> row)
-    {
-        float max = row[0];
-        for (int j = 1; j < row.Length; j++)
-        {
-            float v = row[j];
-            if (float.IsNaN(v)) return v;
-            if (v > max) max = v;
-        }
-        return max;
     }
 
     /// <summary>dlogits = (softmax − one_hot(target)) / rows: the gradient of the mean. Overwrites dlogits.</summary>
