@@ -67,7 +67,7 @@ public sealed class ParameterInfo
     {
         ReadOnlySpan<float> stored = arena.Slice(Offset, Length);
         if (destination.Length < Length) throw new ArgumentException($"{Name} has {Length} values; the destination holds {destination.Length}.", nameof(destination));
-        if (StoredTransposed) Transpose(stored, _shape[1], _shape[0], destination);
+        if (StoredTransposed) Kernels.Transpose(stored, _shape[1], _shape[0], destination);
         else stored.CopyTo(destination);
     }
 
@@ -84,18 +84,10 @@ public sealed class ParameterInfo
     {
         if (source.Length != Length) throw new ArgumentException($"{Name} has {Length} values; the source holds {source.Length}.", nameof(source));
         Span<float> stored = arena.Slice(Offset, Length);
-        if (StoredTransposed) Transpose(source, _shape[0], _shape[1], stored);
+        if (StoredTransposed) Kernels.Transpose(source, _shape[0], _shape[1], stored);
         else source.CopyTo(stored);
     }
 
     /// <inheritdoc/>
     public override string ToString() => StoredTransposed ? $"{Name} {ShapeText}, stored as ({_shape[1]}, {_shape[0]})" : $"{Name} {ShapeText}";
-
-    // destination (cols, rows) = source (rows, cols)ᵀ, both row-major.
-    private static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)
-    {
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
-                destination[c * rows + r] = source[r * cols + c];
-    }
 }

@@ -30,6 +30,14 @@ public static partial class Kernels
         return ref MemoryMarshal.GetReference(scratch.Span);
     }
 
+    /// <summary>destination (cols, rows) = source (rows, cols)ᵀ, both row-major and contiguous: a parameter tensor moved between layouts.</summary>
+    internal static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)
+    {
+        if (source.Length < rows * cols || destination.Length < rows * cols)
+            throw new ArgumentException($"A ({rows}, {cols}) transpose needs {rows * cols} values; the source holds {source.Length}, the destination {destination.Length}.");
+        Transpose(ref MemoryMarshal.GetReference(destination), rows, ref MemoryMarshal.GetReference(source), cols, rows, cols);
+    }
+
     /// <summary>
     /// destination[c, r] = source[r, c] for r &lt; <paramref name="rows"/> and c &lt; <paramref name="cols"/>, each
     /// matrix row-major with its own row stride. Nothing else in <paramref name="destination"/> is written.

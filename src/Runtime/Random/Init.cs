@@ -67,9 +67,6 @@ public static class Init
     {
         if (values.Length != rows * columns)
             throw new ArgumentException($"A ({rows}, {columns}) tensor has {rows * columns} values; the span holds {values.Length}.", nameof(values));
-        float[] drawn = values.ToArray();
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++)
-                values[c * rows + r] = drawn[r * columns + c];
+        Kernels.Transpose(values.ToArray(), rows, columns, values);
     }
 }
