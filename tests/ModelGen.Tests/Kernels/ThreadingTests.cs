@@ -287,6 +287,70 @@ public sealed class ThreadingTests
     }
 
     [Fact]
+    public void EachThreadStartsOnItsOwnShareOfTheChunks()
+    {
+        int saved = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = 2;
+            var seen = new int[8];
+            var threads = new ConcurrentDictionary<int, bool>();
+            Chunks.Run(seen, threads);
+            // 8 chunks of 20 ms on 2 threads: the caller's share is chunks 0-3 and the worker's 4-7, and each thread starts
+            // on its own share (a thread done with its own goes on to take what is left of the other's).
+            Assert.Equal(0, Chunks.FirstOnCaller);
+            Assert.Equal(4, Chunks.FirstOnWorker);
+        }
+        finally
+        {
+            KernelThreads.Count = saved;
+        }
+    }
+
+    [Fact]
+    public void ManyJobsInARowEachCoverEveryItemOnce()
+    {
+        int saved = KernelThreads.Count;
+        try
+        {
+            foreach (int threads in new[] { 2, 3 })
+            {
+                KernelThreads.Count = threads;
+                for (int job = 0; job < 200_000; job++)
+                {
+                    // Jobs of 1 to 40 items follow each other within microseconds, as kernel calls do in training,
+                    // so workers still finishing one job meet the next one's claims.
+                    int count = 1 + job * 7 % 40;
+                    Counting.Run(count);
+                    Assert.True(Counting.EachOnce(count), $"job {job} of {count} items on {threads} threads");
+                }
+            }
+        }
+        finally
+        {
+            KernelThreads.Count = saved;
+        }
+    }
+
+    private static unsafe class Counting
+    {
+        private static readonly int[] s_seen = new int[40];
+
+        public static void Run(int count)
+        {
+            Array.Clear(s_seen);
+            KernelThreads.For(count, null, &Mark);
+        }
+
+        public static bool EachOnce(int count) => s_seen.Take(count).All(c => c == 1) && s_seen.Skip(count).All(c => c == 0);
+
+        private static void Mark(void* state, int begin, int end)
+        {
+            for (int i = begin; i < end; i++) Interlocked.Increment(ref s_seen[i]);
+        }
+    }
+
+    [Fact]
     public void CountOutsideOneTo256IsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.Count = 0);
@@ -317,12 +381,18 @@ public sealed class ThreadingTests
         private static ConcurrentDictionary<int, bool>? s_threads;
         private static int s_caller, s_onCaller;
         private static bool s_stallWorkers;
+        private static int s_firstOnCaller, s_firstOnWorker;
 
         public static int OnCaller => s_onCaller;
+
+        public static int FirstOnCaller => s_firstOnCaller;
+
+        public static int FirstOnWorker => s_firstOnWorker;
 
         public static void Run(int[] seen, ConcurrentDictionary<int, bool> threads, bool stallWorkers = false)
         {
             (s_seen, s_threads, s_stallWorkers, s_caller, s_onCaller) = (seen, threads, stallWorkers, Environment.CurrentManagedThreadId, 0);
+            (s_firstOnCaller, s_firstOnWorker) = (-1, -1);
             KernelThreads.For(seen.Length, null, &Mark);
         }
 
@@ -332,6 +402,7 @@ public sealed class ThreadingTests
             s_threads![Environment.CurrentManagedThreadId] = true;
             for (int i = begin; i < end; i++) Interlocked.Increment(ref s_seen![i]);
             if (onCaller) Interlocked.Add(ref s_onCaller, end - begin);
+            Interlocked.CompareExchange(ref onCaller ? ref s_firstOnCaller : ref s_firstOnWorker, begin, -1);
             // Long enough that the threads overlap; a stalled worker sleeps far longer than the caller's chunks take.
             Thread.Sleep(s_stallWorkers ? (onCaller ? 20 : 500) : 20);
         }
