@@ -26,6 +26,9 @@ internal static class BenchData
         return x;
     }
 
+    /// <summary>Every MNIST training image as 8-bit pixels, (count, 784), as the trainer keeps them; null without the data.</summary>
+    public static byte[]? MnistTrainPixels() => FindUp(TrainImages) is string path ? Idx.ReadImages(path).Pixels : null;
+
     /// <summary>
     /// An arena (aligned like a generated model's buffers) of <paramref name="length"/> values drawn uniformly from
     /// [<paramref name="low"/>, <paramref name="high"/>) with <paramref name="rng"/>.

@@ -34,3 +34,14 @@ public sealed partial class MnistClassifierSingle
     [ClassificationHead(DIn = 256, NumClasses = 10)]
     public partial ClassificationHead Head { get; }
 }
+
+/// <summary>The reference workload's model with every kernel call timed in place (the <c>profile</c> mode).</summary>
+[Model(BatchSize = 64, InputSize = 784, TimeKernels = true)]
+public sealed partial class MnistClassifierTimed
+{
+    [Mlp(InDim = 784, HiddenDim = 256, OutDim = 256, Depth = 3, UseLayerNorm = true)]
+    public partial Mlp Body { get; }
+
+    [ClassificationHead(DIn = 256, NumClasses = 10)]
+    public partial ClassificationHead Head { get; }
+}

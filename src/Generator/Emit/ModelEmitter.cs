@@ -61,8 +61,14 @@ internal static class ModelEmitter
     /// with one of these names is MG0014, a hand-written member MG0015 (a method only when it also has the parameter
     /// list <see cref="FixedSignatures"/> gives) and a model class MG0013; keep this table in step with the writers below.
     /// </summary>
-    public static IEnumerable<(string Name, GeneratedNameKind Kind)> FixedMembers(bool tokenInput, bool savesDerivatives)
+    public static IEnumerable<(string Name, GeneratedNameKind Kind)> FixedMembers(bool tokenInput, bool savesDerivatives, bool timesKernels = false)
     {
+        if (timesKernels)
+        {
+            yield return ("s_kernelSites", GeneratedNameKind.Field);
+            yield return (KernelTimesField, GeneratedNameKind.Field);
+            yield return ("KernelTimes", GeneratedNameKind.Property);
+        }
         foreach (var name in new[] { "BatchSize", "InputSize", "OutputSize", "ClassCount", "TargetsPerRow", "ParameterCount",
                      "ActivationsPerRow", "ActivationGradientsPerRow", "OptimizerSlots" })
             yield return (name, GeneratedNameKind.Constant);
@@ -73,7 +79,9 @@ internal static class ModelEmitter
         if (tokenInput) yield return ("_tokens", GeneratedNameKind.Field);
         if (savesDerivatives) yield return ("_derivatives", GeneratedNameKind.Field);
         foreach (var (name, _, _) in FixedProperties())
-            yield return (name, GeneratedNameKind.Property);
+        {
+            if (name != "KernelTimes") yield return (name, GeneratedNameKind.Property);
+        }
         foreach (var name in new[] { "ParameterAt", "Train", "Eval", "GetParameter", "ZeroGrad", "Forward", "Loss", "Backward",
                      "Step", "TrainStep", "Predict", "CountCorrect", "LossCore", "ForwardCore", "BackwardCore" })
             yield return (name, GeneratedNameKind.Method);
@@ -95,6 +103,7 @@ internal static class ModelEmitter
         yield return ("OptimizerState", Span, false);
         yield return ("ParameterTable", "global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo>", false);
         yield return ("Random", "global::ModelGen.Rng", true);
+        yield return ("KernelTimes", "global::ModelGen.KernelTimes", false); // only with TimeKernels (FixedMembers)
     }
 
     /// <summary>
@@ -181,11 +190,87 @@ internal static class ModelEmitter
             WriteConstructor(writer, model, plan, layers);
             WriteViews(writer, model, plan);
             WriteProperties(writer, layers);
-            WriteApi(writer, model, plan, elementType, logits, probs.Member);
-            WriteForward(writer, model, layers);
-            WriteBackward(writer, model, layers, logits, probs.Member);
+            // With TimeKernels, the passes are written first so that their call sites are numbered in the order they
+            // run: the forward's, the loss's, the backward's, then the optimizer step's.
+            var sites = model.TimeKernels ? new List<string>() : null;
+            string forward = Timed(ForwardBody(layers), sites);
+            int lossSite = Site(sites, "cross-entropy · CrossEntropyForward");
+            string backward = Timed(BackwardBody(layers, logits, probs.Member), sites);
+            int stepSite = Site(sites, "optimizer · Step");
+            WriteApi(writer, model, plan, elementType, logits, probs.Member, lossSite, stepSite);
+            WriteForward(writer, model, forward);
+            WriteBackward(writer, model, backward);
+            if (sites is not null) WriteKernelTimes(writer, sites);
         }
         return writer.ToString();
+    }
+
+    private const string KernelTimesField = "_kernelTimes";
+
+    /// <summary>Adds a call site and returns its index, or -1 when the model is not timed.</summary>
+    private static int Site(List<string>? sites, string name)
+    {
+        if (sites is null) return -1;
+        sites.Add(name);
+        return sites.Count - 1;
+    }
+
+    /// <summary>
+    /// A pass's body as written, or, for a timed model, with <c>_kernelTimes.Start()</c> first and a mark after every
+    /// kernel call, each call site named after the layer in the comment above it and the method it calls
+    /// (<c>body.layers.3 · LinearForward</c>).
+    /// </summary>
+    private static string Timed(string body, List<string>? sites)
+    {
+        if (sites is null) return body;
+        var timed = new List<string> { KernelTimesField + ".Start();" };
+        string layer = "";
+        foreach (string line in body.Split('\n'))
+        {
+            timed.Add(line);
+            string code = line.TrimStart();
+            if (code.StartsWith("// ", System.StringComparison.Ordinal))
+            {
+                // "// body.layers.3: Linear(256 → 256), …": the layer's name.
+                int colon = code.IndexOf(':');
+                layer = colon > 3 ? code.Substring(3, colon - 3) : code.Substring(3);
+                continue;
+            }
+            string? method = CalledKernel(code);
+            if (method is null) continue;
+            string indent = line.Substring(0, line.Length - code.Length);
+            timed.Add($"{indent}{KernelTimesField}.Mark({Literal.Int(Site(sites, layer + " · " + method))});");
+        }
+        return string.Join("\n", timed);
+    }
+
+    // The method a statement line calls when it is one kernel call (Kernels.X(…); or TensorPrimitives.X(…);), else null.
+    private static string? CalledKernel(string code)
+    {
+        foreach (string owner in new[] { Op.Kernels + ".", Op.TensorPrimitives + "." })
+        {
+            if (!code.StartsWith(owner, System.StringComparison.Ordinal) || !code.EndsWith(");", System.StringComparison.Ordinal)) continue;
+            int open = code.IndexOf('(', owner.Length);
+            return open > owner.Length ? code.Substring(owner.Length, open - owner.Length) : null;
+        }
+        return null;
+    }
+
+    private static void WriteKernelTimes(IndentedTextWriter w, List<string> sites)
+    {
+        w.WriteLine();
+        w.WriteLine("/// <summary>The kernel call sites that <see cref=\"KernelTimes\"/> times, in the order they run.</summary>");
+        w.WriteLine("private static readonly string[] s_kernelSites =");
+        w.WriteLine("[");
+        w.Indent();
+        foreach (string site in sites) w.WriteLine($"\"{site.Replace("\\", "\\\\").Replace("\"", "\\\"")}\",");
+        w.Unindent();
+        w.WriteLine("];");
+        w.WriteLine();
+        w.WriteLine($"private readonly global::ModelGen.KernelTimes {KernelTimesField} = new(s_kernelSites);");
+        w.WriteLine();
+        w.WriteLine("/// <summary>The time of every kernel call of the passes and the optimizer step ([Model(TimeKernels = true)]).</summary>");
+        w.WriteLine($"public global::ModelGen.KernelTimes KernelTimes => {KernelTimesField};");
     }
 
     /// <summary>
@@ -335,7 +420,7 @@ internal static class ModelEmitter
         w.WriteLine();
     }
 
-    private static void WriteApi(IndentedTextWriter w, ModelSpec model, ModelPlan plan, string elementType, Tensor logits, string probs)
+    private static void WriteApi(IndentedTextWriter w, ModelSpec model, ModelPlan plan, string elementType, Tensor logits, string probs, int lossSite, int stepSite)
     {
         string example = Escape(plan.Parameters.Count > 0 ? plan.Parameters[0].TorchName : "head.fc.weight");
         string input = model.TokenInput ? "model_tokens" : "model_input";
@@ -345,7 +430,7 @@ internal static class ModelEmitter
         string inSpan = $"global::System.ReadOnlySpan<{elementType}>";
         const string Guard = "global::ModelGen.ModelGuard";
         foreach (string constant in ExplicitImplementations) w.WriteLine($"int global::{ExplicitInterface}.{constant} => {constant};");
-        w.WriteLine($$"""
+        string api = $$"""
 
             /// <inheritdoc/>
             public bool IsTraining => _training;
@@ -473,40 +558,84 @@ internal static class ModelEmitter
                 return global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logitsMember}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
             }
 
-            """);
+            """;
+        if (lossSite >= 0) api = TimeLossAndStep(api, lossSite, stepSite);
+        w.WriteLine(api);
+    }
+
+    // A timed model's LossCore marks its cross-entropy forward, and its Step times the optimizer's step.
+    private static string TimeLossAndStep(string api, int lossSite, int stepSite)
+    {
+        const string StepCall = "    optimizer.Step(";
+        const string LossReturn = "    return global::ModelGen.Kernels.CrossEntropyForward(";
+        var lines = new List<string>();
+        foreach (string line in api.Split('\n'))
+        {
+            if (line.StartsWith(StepCall, System.StringComparison.Ordinal))
+            {
+                lines.Add($"    {KernelTimesField}.Start();");
+                lines.Add(line);
+                lines.Add($"    {KernelTimesField}.Mark({Literal.Int(stepSite)});");
+            }
+            else if (line.StartsWith(LossReturn, System.StringComparison.Ordinal))
+            {
+                lines.Add("    float loss = " + line.Substring("    return ".Length));
+                lines.Add($"    {KernelTimesField}.Mark({Literal.Int(lossSite)});");
+                lines.Add("    return loss;");
+            }
+            else
+            {
+                lines.Add(line);
+            }
+        }
+        return string.Join("\n", lines);
     }
 
     private static string Escape(string text) => text.Replace("<", "&lt;").Replace(">", "&gt;");
 
-    private static void WriteForward(IndentedTextWriter w, ModelSpec model, List<(PropertySpec Property, Lowered Lowered)> layers)
+    private static string ForwardBody(List<(PropertySpec Property, Lowered Lowered)> layers)
+    {
+        var w = new IndentedTextWriter();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (i > 0) w.WriteLine();
+            layers[i].Lowered.Op.EmitForward(w);
+        }
+        return w.ToString().TrimEnd('\n');
+    }
+
+    private static string BackwardBody(List<(PropertySpec Property, Lowered Lowered)> layers, Tensor logits, string probs)
+    {
+        var w = new IndentedTextWriter();
+        w.WriteLine("// cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)");
+        w.WriteLine($"global::ModelGen.Kernels.CrossEntropyBackward({logits.Grad}, {probs}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);");
+        for (int i = layers.Count - 1; i >= 0; i--)
+        {
+            w.WriteLine();
+            layers[i].Lowered.Op.EmitBackward(w);
+        }
+        return w.ToString().TrimEnd('\n');
+    }
+
+    private static void WriteForward(IndentedTextWriter w, ModelSpec model, string body)
     {
         w.WriteLine("/// <summary>The forward pass over the first <paramref name=\"rows\"/> rows of the input, in declaration order.</summary>");
         WriteInputParameterDoc(w, model);
         using (w.WriteBlock($"private void ForwardCore({InputParameter(model)}, int rows)"))
         {
-            for (int i = 0; i < layers.Count; i++)
-            {
-                if (i > 0) w.WriteLine();
-                layers[i].Lowered.Op.EmitForward(w);
-            }
+            w.WriteLine(body);
         }
         w.WriteLine();
     }
 
-    private static void WriteBackward(IndentedTextWriter w, ModelSpec model, List<(PropertySpec Property, Lowered Lowered)> layers, Tensor logits, string probs)
+    private static void WriteBackward(IndentedTextWriter w, ModelSpec model, string body)
     {
         w.WriteLine("/// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>");
         WriteInputParameterDoc(w, model);
         w.WriteLine("/// <param name=\"accumulate\">Add into the parameter gradients (Backward), or write them afresh: the values of adding into zeros (TrainStep).</param>");
         using (w.WriteBlock($"private void BackwardCore({InputParameter(model)}, int rows, bool accumulate)"))
         {
-            w.WriteLine("// cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)");
-            w.WriteLine($"global::ModelGen.Kernels.CrossEntropyBackward({logits.Grad}, {probs}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);");
-            for (int i = layers.Count - 1; i >= 0; i--)
-            {
-                w.WriteLine();
-                layers[i].Lowered.Op.EmitBackward(w);
-            }
+            w.WriteLine(body);
         }
     }
 

@@ -31,6 +31,7 @@ internal static partial class ResidualLayer
         {
             writer.WriteLine($"// {name}: Residual, x + fn(x), {x.ShapeText}");
             foreach (var op in block) op.EmitForward(writer);
+            writer.WriteLine($"// {name}: the skip path, {y.Value} = x + fn(x)");
             writer.WriteLine($"{TensorPrimitives}.Add({x.ValueSlice}, {fx.ValueSlice}, {y.ValueSlice});");
         }
 
@@ -38,7 +39,9 @@ internal static partial class ResidualLayer
         {
             writer.WriteLine($"// {name}: Residual backward; fn's backward first writes {x.Grad}, then the skip path adds {y.Grad}");
             for (int i = block.Count - 1; i >= 0; i--) block[i].EmitBackward(writer);
-            if (x.NeedsGrad) writer.WriteLine($"{TensorPrimitives}.Add({x.GradSlice}, {y.GradSlice}, {x.GradSlice});");
+            if (!x.NeedsGrad) return;
+            writer.WriteLine($"// {name}: the skip path, {x.Grad} += {y.Grad}");
+            writer.WriteLine($"{TensorPrimitives}.Add({x.GradSlice}, {y.GradSlice}, {x.GradSlice});");
         }
     }
 }

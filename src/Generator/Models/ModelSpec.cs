@@ -14,7 +14,8 @@ internal sealed record ModelSpec(
     int BatchSize,
     bool TokenInput,
     int InputSize,
-    EquatableArray<PropertySpec> Properties);
+    EquatableArray<PropertySpec> Properties,
+    bool TimeKernels = false);
 
 /// <summary>A layer property of the model: its C# name and declared modifiers, and the layer it holds.</summary>
 internal sealed record PropertySpec(string PropertyName, string Accessibility, LayerSpec Layer);

@@ -126,7 +126,8 @@ internal static class ModelParser
             batchSize,
             tokens,
             inputWidth,
-            properties.ToEquatableArray());
+            properties.ToEquatableArray(),
+            reader.GetBool("TimeKernels", false));
         // Last, as the names the generated code derives from each layer come from laying out a valid model: the class
         // name (MG0013), the layer properties' names (MG0014) and the other members of the class (MG0015).
         NameCheck.Report(model, type, identifier, locations, context);

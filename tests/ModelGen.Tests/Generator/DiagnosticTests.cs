@@ -542,6 +542,20 @@ public sealed class DiagnosticTests
         Assert.Equal($"Layer property '{name}' collides with the generated code: '{name}' would name both this property and a generated {kind}; rename the property", Message(d));
     }
 
+    // A timed model (TimeKernels) also gets KernelTimes, _kernelTimes and s_kernelSites; an untimed one may use them.
+    [Theory]
+    [InlineData("KernelTimes", "property")]
+    [InlineData("_kernelTimes", "field")]
+    [InlineData("s_kernelSites", "field")]
+    public void MG0014_PropertyNamedLikeAMemberOfATimedModel(string name, string kind)
+    {
+        string timed = CollidingLayerModel.Replace("InputSize = 8)", "InputSize = 8, TimeKernels = true)");
+        var d = Single("MG0014", timed.Replace("NAME", name));
+        Assert.Equal($"Layer property '{name}' collides with the generated code: '{name}' would name both this property and a generated {kind}; rename the property", Message(d));
+        var untimed = GeneratorHarness.Run("using ModelGen;\n" + CollidingLayerModel.Replace("[|NAME|]", name));
+        Assert.Empty(untimed.GeneratorDiagnostics);
+    }
+
     /// <summary>Names the generated code derives from layers: buffers take the layer's snake_case name.</summary>
     public static TheoryData<string, string> DerivedNameCollisions() => new()
     {

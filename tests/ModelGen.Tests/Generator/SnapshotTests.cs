@@ -20,6 +20,7 @@ public sealed class SnapshotTests
     [InlineData("SmallMlp")]
     [InlineData("TinyCharModel")]
     [InlineData("EveryLayer")]
+    [InlineData("TimedEveryLayer")]
     public void GeneratedSource(string model)
     {
         var result = RunOnTestModels();

@@ -147,6 +147,50 @@ public sealed class GeneratedModelTests
         AssertTrainStepMatchesItsParts(() => new EveryLayer(seed: 4), Floats(5 * 6, 6), [0, 1, 2, 1, 0], 5);
     }
 
+    // TimeKernels only reads the clock: the timed model trains exactly as the untimed one, and every call site is
+    // counted once per pass that runs it (the forward's in every pass, the backward's and the step's in training).
+    [Fact]
+    public void TimedModelTrainsAsTheUntimedOneAndCountsEveryCall()
+    {
+        var timed = new TimedEveryLayer(seed: 4);
+        var plain = new EveryLayer(seed: 4);
+        var timedOptimizer = new AdamW(learningRate: 0.01f);
+        var plainOptimizer = new AdamW(learningRate: 0.01f);
+        var x = Floats(5 * 6, 6);
+        int[] y = [0, 1, 2, 1, 0];
+        for (int step = 0; step < 4; step++)
+        {
+            float timedLoss = timed.TrainStep(x, y, 5, timedOptimizer);
+            float plainLoss = plain.TrainStep(x, y, 5, plainOptimizer);
+            Assert.Equal(BitConverter.SingleToInt32Bits(plainLoss), BitConverter.SingleToInt32Bits(timedLoss));
+        }
+        Assert.True(Bits(plain.Parameters).SequenceEqual(Bits(timed.Parameters)));
+        Assert.True(Bits(plain.OptimizerState).SequenceEqual(Bits(timed.OptimizerState)));
+
+        KernelTimes times = timed.KernelTimes;
+        Assert.Equal(times.Sites.Count, times.Sites.Distinct().Count() + times.Sites.Count - times.Sites.Distinct().Count());
+        Assert.Contains("proj · LinearForward", times.Sites);
+        Assert.Contains("cross-entropy · CrossEntropyForward", times.Sites);
+        Assert.Equal("optimizer · Step", times.Sites[^1]);
+        for (int i = 0; i < times.Sites.Count; i++)
+        {
+            Assert.True(times.Calls(i) == 4, $"{times.Sites[i]}: {times.Calls(i)} calls in 4 steps");
+            Assert.True(times.Time(i) >= TimeSpan.Zero);
+        }
+        Assert.True(times.Total > TimeSpan.Zero);
+        string table = times.Format(4);
+        Assert.Contains("optimizer · Step", table);
+        Assert.EndsWith("100.0%  total", table);
+
+        times.Reset();
+        Assert.Equal(TimeSpan.Zero, times.Total);
+        timed.Eval();
+        timed.Predict(x, 5, new int[5]);
+        // A forward pass alone: its sites once each (Dropout's only in training), the others not at all.
+        Assert.Equal(1, times.Calls(times.Sites.ToList().IndexOf("proj · LinearForward")));
+        Assert.Equal(0, times.Calls(times.Sites.Count - 1));
+    }
+
     private static ReadOnlySpan<int> Bits(Span<float> values) => System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(values);
 
     private static void AssertTrainStepMatchesItsParts<TInput>(Func<IModel<TInput>> create, TInput[] input, int[] targets, int rows)

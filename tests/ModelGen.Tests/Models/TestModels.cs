@@ -87,3 +87,32 @@ public sealed partial class EveryLayer
     [ClassificationHead(DIn = 6, NumClasses = 3)]
     public partial ClassificationHead Head { get; }
 }
+
+/// <summary>
+/// <see cref="EveryLayer"/>'s layers with every kernel call timed (<c>TimeKernels</c>): the marks go after calls in the
+/// passes, inside Dropout's training branch and after the residuals' adds; the results must be EveryLayer's.
+/// </summary>
+[Model(BatchSize = 5, InputSize = 6, TimeKernels = true)]
+public sealed partial class TimedEveryLayer
+{
+    [LayerNorm(D = 6, Eps = 1e-3)]
+    public partial LayerNorm InputNorm { get; }
+
+    [Linear(InFeatures = 6, OutFeatures = 8, Init = LinearInit.XavierUniform)]
+    public partial Linear Proj { get; }
+
+    [Residual, LayerNorm(D = 8), FeedForward(DModel = 8)]
+    public partial Residual Ffn { get; }
+
+    [Residual, Linear(InFeatures = 8, OutFeatures = 8, Bias = false), Gelu]
+    public partial Residual Mixer { get; }
+
+    [Dropout(P = 0.5)]
+    public partial Dropout Drop { get; }
+
+    [Mlp(InDim = 8, OutDim = 6, Depth = 1)]
+    public partial Mlp Out { get; }
+
+    [ClassificationHead(DIn = 6, NumClasses = 3)]
+    public partial ClassificationHead Head { get; }
+}

@@ -247,6 +247,5 @@ public partial class Squash : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, act, rows, 4, 2, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 2, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_act, d_head_fc, head_fc_weight, rows, 4, 2);
-
     }
 }

@@ -353,6 +353,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.GeluForward(ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_1_derivative[..(rows * 32)], ffn_fn_1_net_0[..(rows * 32)]);
         // ffn.fn.1.net.2: Linear(32 → 8), (rows, 32) → (rows, 8)
         global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_2, ffn_fn_1_net_1, ffn_fn_1_net_2_weight, ffn_fn_1_net_2_bias, rows, 32, 8);
+        // ffn: the skip path, ffn = x + fn(x)
         global::System.Numerics.Tensors.TensorPrimitives.Add(proj[..(rows * 8)], ffn_fn_1_net_2[..(rows * 8)], ffn[..(rows * 8)]);
 
         // mixer: Residual, x + fn(x), (rows, 8)
@@ -360,6 +361,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearForward(mixer_fn_0, ffn, mixer_fn_0_weight, default, rows, 8, 8);
         // mixer.fn.1: GELU, (rows, 8); saves gelu′(x) for the backward
         global::ModelGen.Kernels.GeluForward(mixer_fn_1[..(rows * 8)], mixer_fn_1_derivative[..(rows * 8)], mixer_fn_0[..(rows * 8)]);
+        // mixer: the skip path, mixer = x + fn(x)
         global::System.Numerics.Tensors.TensorPrimitives.Add(ffn[..(rows * 8)], mixer_fn_1[..(rows * 8)], mixer[..(rows * 8)]);
 
         // drop: Dropout(p = 0.5), (rows, 8); the identity in eval mode
@@ -412,6 +414,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         // mixer.fn.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_mixer_fn_0_weight, d_mixer_fn_0, ffn, rows, 8, 8, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_1_net_2, d_mixer_fn_0, mixer_fn_0_weight, rows, 8, 8);
+        // mixer: the skip path, d_ffn_fn_1_net_2 += d_mixer_fn_1
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_ffn_fn_1_net_2[..(rows * 8)], d_mixer_fn_1[..(rows * 8)], d_ffn_fn_1_net_2[..(rows * 8)]);
 
         // ffn: Residual backward; fn's backward first writes d_proj, then the skip path adds d_ffn_fn_1_net_2
@@ -428,6 +431,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_0, d_ffn_fn_1_net_0, ffn_fn_1_net_0_weight, rows, 8, 32);
         // ffn.fn.0: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_proj, d_ffn_fn_0_weight, d_ffn_fn_0_bias, d_ffn_fn_0, proj, ffn_fn_0_mean, ffn_fn_0_rstd, ffn_fn_0_weight, rows, 8, accumulate: accumulate);
+        // ffn: the skip path, d_proj += d_ffn_fn_1_net_2
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_proj[..(rows * 8)], d_ffn_fn_1_net_2[..(rows * 8)], d_proj[..(rows * 8)]);
 
         // proj: Linear backward

@@ -336,6 +336,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         global::ModelGen.Kernels.GeluForward(block_fn_1_net_1[..(rows * 8)], block_fn_1_net_1_derivative[..(rows * 8)], block_fn_1_net_0[..(rows * 8)]);
         // block.fn.1.net.2: Linear(8 → 15), (rows, 8) → (rows, 15)
         global::ModelGen.Kernels.LinearForward(block_fn_1_net_2, block_fn_1_net_1, block_fn_1_net_2_weight, block_fn_1_net_2_bias, rows, 8, 15);
+        // block: the skip path, block = x + fn(x)
         global::System.Numerics.Tensors.TensorPrimitives.Add(norm[..(rows * 15)], block_fn_1_net_2[..(rows * 15)], block[..(rows * 15)]);
 
         // drop: Dropout(p = 0.25), (rows, 15); the identity in eval mode
@@ -386,6 +387,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         global::ModelGen.Kernels.LinearBackwardInput(d_block_fn_0, d_block_fn_1_net_0, block_fn_1_net_0_weight, rows, 15, 8);
         // block.fn.0: RMSNorm backward
         global::ModelGen.Kernels.RMSNormBackward(d_norm, d_block_fn_0_weight, d_block_fn_0, norm, block_fn_0_rrms, block_fn_0_weight, rows, 15, accumulate: accumulate);
+        // block: the skip path, d_norm += d_block_fn_1_net_2
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_norm[..(rows * 15)], d_block_fn_1_net_2[..(rows * 15)], d_norm[..(rows * 15)]);
 
         // norm: RMSNorm backward
