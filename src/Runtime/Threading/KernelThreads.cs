@@ -104,7 +104,7 @@ internal sealed unsafe class WorkerPool
     private readonly byte[] _shareMemory;     // pinned; holds the shares' blocks from _shares on
     private readonly Share* _shares;          // share 0 is the caller's, share i + 1 worker i's
     private int _busy;                        // 1 while a caller owns the workers
-    private long _generation;                 // the current job's generation; workers spin on it
+    private int _generation;                  // the current job's generation (wrapping around); workers spin on it
     private volatile bool _retired;
 
     // The current job; written by the caller before it publishes _generation. _helpers is how many workers may join.
@@ -116,13 +116,16 @@ internal sealed unsafe class WorkerPool
     /// <summary>One thread's share of a job's chunks: [Begin, End), of which the claim word says which is next.</summary>
     private struct Share
     {
-        public long Claims;   // generation << 32 | the next chunk to claim
+        public long Claims;   // generation << 32 | the next chunk to claim (see ClaimWord)
         public int Begin, End;
         public int Finished;  // chunks of the share that have run
     }
 
-    public WorkerPool(int workers)
+    /// <param name="workers">The worker threads to start.</param>
+    /// <param name="firstGeneration">The generation before the first job (a test starts it near the wrap-around).</param>
+    public WorkerPool(int workers, int firstGeneration = 0)
     {
+        _generation = firstGeneration;
         _threads = new Thread[workers];
         _wake = new SemaphoreSlim[workers];
         _sleeping = new int[workers];
@@ -133,7 +136,7 @@ internal sealed unsafe class WorkerPool
         for (int i = 0; i < workers; i++)
         {
             int slot = i;
-            _threads[i] = new Thread(() => Work(slot)) { IsBackground = true, Name = $"ModelGen kernel worker {slot + 1}" };
+            _threads[i] = new Thread(() => Work(slot, firstGeneration)) { IsBackground = true, Name = $"ModelGen kernel worker {slot + 1}" };
             _threads[i].Start();
         }
     }
@@ -141,6 +144,11 @@ internal sealed unsafe class WorkerPool
     public int Workers => _threads.Length;
 
     private Share* ShareOf(int thread) => (Share*)((byte*)_shares + (nint)thread * ShareBytes);
+
+    // A share's claim word: the generation in the high half, the next chunk in the low half. The generation wraps
+    // around after 2^32 jobs (some 20 hours of training at 60,000 parallel regions a second), so it is compared as
+    // the int it is, never as a growing number.
+    private static long ClaimWord(int generation, int chunk) => (long)generation << 32 | (uint)chunk;
 
     /// <summary>Asks the workers to exit; a retired pool takes no new jobs (a job already running finishes on its caller).</summary>
     public void Retire()
@@ -162,16 +170,16 @@ internal sealed unsafe class WorkerPool
             _helpers = Math.Min(threads - 1, _threads.Length);
             _failure = null;
             int shares = _helpers + 1;
-            long generation = _generation + 1;
+            int generation = unchecked(_generation + 1);
             for (int t = 0; t < shares; t++)
             {
                 Share* share = ShareOf(t);
                 // First mark the share exhausted for the new generation, so that a worker still looking at the last
                 // job's claim word fails its claim rather than pairing that word with the new bounds.
-                Volatile.Write(ref share->Claims, generation << 32 | int.MaxValue);
+                Volatile.Write(ref share->Claims, ClaimWord(generation, int.MaxValue));
                 (share->Begin, share->End) = KernelThreads.Chunk(chunks, t, shares);
                 share->Finished = 0;
-                Volatile.Write(ref share->Claims, generation << 32 | (uint)share->Begin);
+                Volatile.Write(ref share->Claims, ClaimWord(generation, share->Begin));
             }
             Interlocked.Exchange(ref _generation, generation);
             for (int i = 0; i < _helpers; i++)
@@ -197,7 +205,7 @@ internal sealed unsafe class WorkerPool
 
     // Claims and runs the chunks of job `generation` left in share `own`, then in the shares after it, until none is
     // left (or the job is no longer current).
-    private void Help(long generation, int own, int shares)
+    private void Help(int generation, int own, int shares)
     {
         for (int k = 0; k < shares; k++)
         {
@@ -205,7 +213,7 @@ internal sealed unsafe class WorkerPool
             while (true)
             {
                 long claims = Volatile.Read(ref share->Claims);
-                if (claims >> 32 != generation) return;
+                if ((int)(claims >> 32) != generation) return;
                 int chunk = (int)(uint)claims;
                 if (chunk >= share->End) break;
                 if (Interlocked.CompareExchange(ref share->Claims, claims + 1, claims) != claims) continue;
@@ -227,9 +235,9 @@ internal sealed unsafe class WorkerPool
 
     // Worker `slot` waits on _wake[slot]. If it finds a new job after saying it sleeps, a caller may already have
     // released its semaphore: the extra permit only makes a later wait return early, and the loop then looks again.
-    private void Work(int slot)
+    private void Work(int slot, int firstGeneration)
     {
-        long seen = 0; // the generation the pool was created with: a job published before this thread got here still counts
+        int seen = firstGeneration; // the pool's: a job published before this thread got here still counts
         while (true)
         {
             int spins = 0;

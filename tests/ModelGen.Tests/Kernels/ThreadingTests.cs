@@ -332,19 +332,48 @@ public sealed class ThreadingTests
         }
     }
 
+    // The job generation wraps around after 2^32 jobs (hours of training); a pool whose generations cross the wrap
+    // keeps claiming and finishing chunks.
+    [Fact]
+    public async System.Threading.Tasks.Task JobsAcrossTheGenerationWrapAroundRunEveryItemOnce()
+    {
+        var pool = new WorkerPool(1, firstGeneration: int.MaxValue - 3);
+        try
+        {
+            var run = System.Threading.Tasks.Task.Run(() => TenJobs(pool));
+            Assert.True(await run.WaitAsync(TimeSpan.FromSeconds(30)), "a job was refused or ran an item other than once");
+        }
+        finally
+        {
+            pool.Retire();
+        }
+
+        static unsafe bool TenJobs(WorkerPool pool)
+        {
+            for (int job = 0; job < 10; job++)
+            {
+                Counting.Clear();
+                if (!pool.TryRun(2, 8, 40, null, &Counting.Mark) || !Counting.EachOnce(40)) return false;
+            }
+            return true;
+        }
+    }
+
     private static unsafe class Counting
     {
         private static readonly int[] s_seen = new int[40];
 
         public static void Run(int count)
         {
-            Array.Clear(s_seen);
+            Clear();
             KernelThreads.For(count, null, &Mark);
         }
 
+        public static void Clear() => Array.Clear(s_seen);
+
         public static bool EachOnce(int count) => s_seen.Take(count).All(c => c == 1) && s_seen.Skip(count).All(c => c == 0);
 
-        private static void Mark(void* state, int begin, int end)
+        public static void Mark(void* state, int begin, int end)
         {
             for (int i = begin; i < end; i++) Interlocked.Increment(ref s_seen[i]);
         }
