@@ -29,7 +29,10 @@ internal static class StepProfile
             Run();
             return;
         }
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        string host = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(host) { UseShellExecute = false };
+        // Started as `dotnet ModelGen.Bench.dll profile`, the host needs the program's path again.
+        if (System.IO.Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(StepProfile).Assembly.Location);
         foreach (string arg in args) start.ArgumentList.Add(arg);
         start.Environment["DOTNET_TieredCompilation"] = "0";
         using var child = Process.Start(start)!;
