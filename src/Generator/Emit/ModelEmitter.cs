@@ -67,7 +67,6 @@ internal static class ModelEmitter
         {
             yield return ("s_kernelSites", GeneratedNameKind.Field);
             yield return (KernelTimesField, GeneratedNameKind.Field);
-            yield return ("KernelTimes", GeneratedNameKind.Property);
         }
         foreach (var name in new[] { "BatchSize", "InputSize", "OutputSize", "ClassCount", "TargetsPerRow", "ParameterCount",
                      "ActivationsPerRow", "ActivationGradientsPerRow", "OptimizerSlots" })
@@ -78,10 +77,8 @@ internal static class ModelEmitter
             yield return (name, GeneratedNameKind.Field);
         if (tokenInput) yield return ("_tokens", GeneratedNameKind.Field);
         if (savesDerivatives) yield return ("_derivatives", GeneratedNameKind.Field);
-        foreach (var (name, _, _) in FixedProperties())
-        {
-            if (name != "KernelTimes") yield return (name, GeneratedNameKind.Property);
-        }
+        foreach (var (name, _, _) in FixedProperties(timesKernels))
+            yield return (name, GeneratedNameKind.Property);
         foreach (var name in new[] { "ParameterAt", "Train", "Eval", "GetParameter", "ZeroGrad", "Forward", "Loss", "Backward",
                      "Step", "TrainStep", "Predict", "CountCorrect", "LossCore", "ForwardCore", "BackwardCore" })
             yield return (name, GeneratedNameKind.Method);
@@ -92,10 +89,10 @@ internal static class ModelEmitter
     /// The properties in <see cref="FixedMembers"/> with their types, written as the compiler's fully qualified display
     /// format writes them, and whether each has a setter: C# reserves <c>set_P(T)</c> for each, so a hand-written method
     /// of that name and parameter type is MG0015 (otherwise CS0082 inside generated code), but only a setter the class
-    /// declares is a member that the class may not be named like (MG0013). Keep this table in step with
-    /// <see cref="WriteApi"/>.
+    /// declares is a member that the class may not be named like (MG0013). A timed model (<c>TimeKernels</c>) also has
+    /// <c>KernelTimes</c> (<see cref="WriteKernelTimes"/>). Keep this table in step with <see cref="WriteApi"/>.
     /// </summary>
-    public static IEnumerable<(string Name, string Type, bool HasSetter)> FixedProperties()
+    public static IEnumerable<(string Name, string Type, bool HasSetter)> FixedProperties(bool timesKernels = false)
     {
         yield return ("IsTraining", "bool", false);
         yield return ("Parameters", Span, false);
@@ -103,7 +100,7 @@ internal static class ModelEmitter
         yield return ("OptimizerState", Span, false);
         yield return ("ParameterTable", "global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo>", false);
         yield return ("Random", "global::ModelGen.Rng", true);
-        yield return ("KernelTimes", "global::ModelGen.KernelTimes", false); // only with TimeKernels (FixedMembers)
+        if (timesKernels) yield return ("KernelTimes", "global::ModelGen.KernelTimes", false);
     }
 
     /// <summary>
@@ -430,7 +427,13 @@ internal static class ModelEmitter
         string inSpan = $"global::System.ReadOnlySpan<{elementType}>";
         const string Guard = "global::ModelGen.ModelGuard";
         foreach (string constant in ExplicitImplementations) w.WriteLine($"int global::{ExplicitInterface}.{constant} => {constant};");
-        string api = $$"""
+        // A timed model's Step times the optimizer's step, and its LossCore marks the cross-entropy forward.
+        bool timed = stepSite >= 0;
+        string startStep = timed ? $"{KernelTimesField}.Start();\n    " : "";
+        string markStep = timed ? $"\n    {KernelTimesField}.Mark({Literal.Int(stepSite)});" : "";
+        string lossResult = timed ? "float loss = " : "return ";
+        string markLoss = timed ? $"\n    {KernelTimesField}.Mark({Literal.Int(lossSite)});\n    return loss;" : "";
+        w.WriteLine($$"""
 
             /// <inheritdoc/>
             public bool IsTraining => _training;
@@ -495,7 +498,7 @@ internal static class ModelEmitter
             public void Step(global::ModelGen.Optimizer optimizer)
             {
                 int slots = {{Guard}}.OptimizerSlots(optimizer, OptimizerSlots);
-                optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount), s_parameterTable);
+                {{startStep}}optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount), s_parameterTable);{{markStep}}
             }
 
             /// <inheritdoc/>
@@ -555,40 +558,10 @@ internal static class ModelEmitter
                 targets.CopyTo(_targets);
                 ForwardCore(input, rows);
                 // Mean over every target position of -log_softmax(logits)[target].
-                return global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logitsMember}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
+                {{lossResult}}global::ModelGen.Kernels.CrossEntropyForward({{probs}}, {{logitsMember}}, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);{{markLoss}}
             }
 
-            """;
-        if (lossSite >= 0) api = TimeLossAndStep(api, lossSite, stepSite);
-        w.WriteLine(api);
-    }
-
-    // A timed model's LossCore marks its cross-entropy forward, and its Step times the optimizer's step.
-    private static string TimeLossAndStep(string api, int lossSite, int stepSite)
-    {
-        const string StepCall = "    optimizer.Step(";
-        const string LossReturn = "    return global::ModelGen.Kernels.CrossEntropyForward(";
-        var lines = new List<string>();
-        foreach (string line in api.Split('\n'))
-        {
-            if (line.StartsWith(StepCall, System.StringComparison.Ordinal))
-            {
-                lines.Add($"    {KernelTimesField}.Start();");
-                lines.Add(line);
-                lines.Add($"    {KernelTimesField}.Mark({Literal.Int(stepSite)});");
-            }
-            else if (line.StartsWith(LossReturn, System.StringComparison.Ordinal))
-            {
-                lines.Add("    float loss = " + line.Substring("    return ".Length));
-                lines.Add($"    {KernelTimesField}.Mark({Literal.Int(lossSite)});");
-                lines.Add("    return loss;");
-            }
-            else
-            {
-                lines.Add(line);
-            }
-        }
-        return string.Join("\n", lines);
+            """);
     }
 
     private static string Escape(string text) => text.Replace("<", "&lt;").Replace(">", "&gt;");

@@ -202,7 +202,9 @@ internal static class NameCheck
         return [type];
     }
 
-    private static (string Name, string Type, bool HasSetter) FixedProperty(string name) => ModelEmitter.FixedProperties().First(p => p.Name == name);
+    // Any fixed property a generated class may declare (a timed model's KernelTimes included): only names the class
+    // does declare are looked up.
+    private static (string Name, string Type, bool HasSetter) FixedProperty(string name) => ModelEmitter.FixedProperties(timesKernels: true).First(p => p.Name == name);
 
     /// <summary>
     /// Whether <paramref name="method"/> has the parameter list of the generated method: the same types, each passed
