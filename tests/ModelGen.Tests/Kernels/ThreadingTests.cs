@@ -25,11 +25,24 @@ public sealed class ThreadingTests
         (64, 784, 256), (64, 256, 256), (64, 256, 10), (17, 33, 65), (130, 18, 7), (3, 40, 70), (1, 784, 256), (40, 100, 200), (48, 64, 512), (35, 784, 192),
     ];
 
-    /// <summary>Runs <paramref name="compute"/> on 1, 2 and 3 threads and asserts the three results are bit-identical.</summary>
-    private static void SameOnEveryThreadCount(string what, Func<float[]> compute)
+    /// <summary>Runs <paramref name="body"/>, which may set <see cref="KernelThreads.Count"/>, and puts the count back.</summary>
+    private static void KeepingThreadCount(Action body)
     {
         int saved = KernelThreads.Count;
         try
+        {
+            body();
+        }
+        finally
+        {
+            KernelThreads.Count = saved;
+        }
+    }
+
+    /// <summary>Runs <paramref name="compute"/> on 1, 2 and 3 threads and asserts the three results are bit-identical.</summary>
+    private static void SameOnEveryThreadCount(string what, Func<float[]> compute)
+    {
+        KeepingThreadCount(() =>
         {
             KernelThreads.Count = 1;
             float[] one = compute();
@@ -40,11 +53,7 @@ public sealed class ThreadingTests
                 int differ = Enumerable.Range(0, one.Length).FirstOrDefault(i => BitConverter.SingleToInt32Bits(one[i]) != BitConverter.SingleToInt32Bits(many[i]), -1);
                 Assert.True(differ < 0, $"{what}: value {differ} differs on {threads} threads ({(differ < 0 ? 0 : many[differ]):R} vs {(differ < 0 ? 0 : one[differ]):R} on one)");
             }
-        }
-        finally
-        {
-            KernelThreads.Count = saved;
-        }
+        });
     }
 
     [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
@@ -243,8 +252,7 @@ public sealed class ThreadingTests
     [Fact]
     public void ForCoversEveryItemOnceAndUsesTheWorkers()
     {
-        int saved = KernelThreads.Count;
-        try
+        KeepingThreadCount(() =>
         {
             KernelThreads.Count = 2;
             var seen = new int[1000];
@@ -259,18 +267,13 @@ public sealed class ThreadingTests
             Chunks.Run(seen, threads);
             Assert.All(seen, count => Assert.Equal(1, count));
             Assert.Single(threads);
-        }
-        finally
-        {
-            KernelThreads.Count = saved;
-        }
+        });
     }
 
     [Fact]
     public void AStalledWorkerHoldsUpOnlyTheChunkItTook()
     {
-        int saved = KernelThreads.Count;
-        try
+        KeepingThreadCount(() =>
         {
             KernelThreads.Count = 2;
             var seen = new int[8];
@@ -279,18 +282,13 @@ public sealed class ThreadingTests
             Assert.All(seen, count => Assert.Equal(1, count));
             // 8 chunks of one item: a worker sleeps in the first chunk it takes, and the caller takes all the others.
             Assert.Equal(7, Chunks.OnCaller);
-        }
-        finally
-        {
-            KernelThreads.Count = saved;
-        }
+        });
     }
 
     [Fact]
     public void EachThreadStartsOnItsOwnShareOfTheChunks()
     {
-        int saved = KernelThreads.Count;
-        try
+        KeepingThreadCount(() =>
         {
             KernelThreads.Count = 2;
             var seen = new int[8];
@@ -300,18 +298,13 @@ public sealed class ThreadingTests
             // on its own share (a thread done with its own goes on to take what is left of the other's).
             Assert.Equal(0, Chunks.FirstOnCaller);
             Assert.Equal(4, Chunks.FirstOnWorker);
-        }
-        finally
-        {
-            KernelThreads.Count = saved;
-        }
+        });
     }
 
     [Fact]
     public void ManyJobsInARowEachCoverEveryItemOnce()
     {
-        int saved = KernelThreads.Count;
-        try
+        KeepingThreadCount(() =>
         {
             foreach (int threads in new[] { 2, 3 })
             {
@@ -325,11 +318,7 @@ public sealed class ThreadingTests
                     Assert.True(Counting.EachOnce(count), $"job {job} of {count} items on {threads} threads");
                 }
             }
-        }
-        finally
-        {
-            KernelThreads.Count = saved;
-        }
+        });
     }
 
     // The job generation wraps around after 2^32 jobs (hours of training); a pool whose generations cross the wrap
