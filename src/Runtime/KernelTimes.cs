@@ -38,7 +38,7 @@ public sealed class KernelTimes
     public IReadOnlyList<string> Sites => _sites;
 
     /// <summary>The time spent at call site <paramref name="site"/> since the model was made or <see cref="Reset"/>.</summary>
-    public TimeSpan Time(int site) => TimeSpan.FromTicks((long)(_ticks[site] * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+    public TimeSpan Time(int site) => Stopwatch.GetElapsedTime(0, _ticks[site]);
 
     /// <summary>How many calls were made at call site <paramref name="site"/>.</summary>
     public long Calls(int site) => _calls[site];
@@ -50,7 +50,7 @@ public sealed class KernelTimes
         {
             long sum = 0;
             foreach (long ticks in _ticks) sum += ticks;
-            return TimeSpan.FromTicks((long)(sum * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+            return Stopwatch.GetElapsedTime(0, sum);
         }
     }
 

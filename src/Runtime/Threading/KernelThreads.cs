@@ -47,8 +47,9 @@ public static class KernelThreads
     /// chunks of at least <paramref name="minimumPerThread"/> items, and returns when every chunk is done. Thread t (the
     /// caller is thread 0) starts on the t-th contiguous share of the chunks and then claims what is left of the
     /// others' shares, so a kernel split by rows finds in its own core's caches the rows the kernel before it wrote,
-    /// and a worker the operating system has descheduled holds up at most the chunk it took. Runs everything on the calling thread when one thread is configured, when
-    /// there are fewer than 2 × <paramref name="minimumPerThread"/> items, or when the workers serve another caller.
+    /// and a worker the operating system has descheduled holds up at most the chunk it took. Runs everything on the
+    /// calling thread when one thread is configured, when there are fewer than 2 × <paramref name="minimumPerThread"/>
+    /// items, or when the workers serve another caller.
     /// The body must give each item the same result whichever thread runs it and however the items are chunked.
     /// </summary>
     internal static unsafe void For(int count, void* state, delegate*<void*, int, int, void> body, int minimumPerThread = 1)
