@@ -175,7 +175,7 @@ public static partial class Kernels
     private static void MapSaving<TF, TS, TVec>(ref float y, ref double second, ref float x, nuint n)
         where TF : IDoubleFunctionPair where TS : ISimd<TVec> where TVec : struct
     {
-        nuint width = (nuint)TS.Count, i = 0;
+        nuint width = (nuint)TS.Count, i = typeof(TS) == typeof(Simd512) ? MapSavingPairs512<TF>(ref y, ref second, ref x, n) : 0;
         for (; i + width <= n; i += width)
             TS.Store(TS.InDouble<TF>(TS.Load(ref x, i), ref second, i), ref y, i);
         if (i < n)
@@ -183,6 +183,21 @@ public static partial class Kernels
             nuint last = n - width;
             TS.Store(TS.InDouble<TF>(TS.Load(ref x, last), ref second, last), ref y, last);
         }
+    }
+
+    // MapSaving's 512-bit loop, two vectors at a time (Simd512's pair InDouble); returns how many values it did. A
+    // method of its own: in MapSaving's body the one-vector loop that follows it lost its registers to the stack.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static nuint MapSavingPairs512<TF>(ref float y, ref double second, ref float x, nuint n) where TF : IDoubleFunctionPair
+    {
+        nuint pair = 2 * (nuint)Vector512<float>.Count, i = 0;
+        for (; i + pair <= n; i += pair)
+        {
+            var (y0, y1) = Simd512.InDouble<TF>(Vector512.LoadUnsafe(ref x, i), Vector512.LoadUnsafe(ref x, i + pair / 2), ref second, i);
+            y0.StoreUnsafe(ref y, i);
+            y1.StoreUnsafe(ref y, i + pair / 2);
+        }
+        return i;
     }
 
     /// <summary><see cref="MapSaving{TF, TS, TVec}"/> split over the kernel threads.</summary>

@@ -201,6 +201,25 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
         return Vector512.Narrow(value.Lo, value.Hi);
     }
 
+    /// <summary>
+    /// <see cref="InDouble{TF}(Vector512{float}, ref double, nuint)"/> on two vectors at once (2 × <see cref="Count"/>
+    /// values from <paramref name="index"/>), their four halves evaluated side by side (<see cref="SimdD512x4"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector512<float> Y0, Vector512<float> Y1) InDouble<TF>(Vector512<float> x0, Vector512<float> x1, ref double second, nuint index)
+        where TF : IDoubleFunctionPair
+    {
+        (var a, var b) = Vector512.Widen(x0);
+        (var c, var d) = Vector512.Widen(x1);
+        var value = TF.Evaluate<SimdD512x4, Vector512x4>(new(a, b, c, d), out var secondValue);
+        nuint half = (nuint)Vector512<double>.Count;
+        secondValue.A.StoreUnsafe(ref second, index);
+        secondValue.B.StoreUnsafe(ref second, index + half);
+        secondValue.C.StoreUnsafe(ref second, index + 2 * half);
+        secondValue.D.StoreUnsafe(ref second, index + 3 * half);
+        return (Vector512.Narrow(value.A, value.B), Vector512.Narrow(value.C, value.D));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyInDouble(Vector512<float> a, ref double b, nuint index)
     {
@@ -262,6 +281,43 @@ internal readonly struct SimdD512x2 : ISimdD<Vector512x2>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2 LessThan(Vector512x2 a, Vector512x2 b) => new(Vector512.LessThan(a.Lo, b.Lo), Vector512.LessThan(a.Hi, b.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2 Select(Vector512x2 mask, Vector512x2 whenTrue, Vector512x2 whenFalse)
         => new(Vector512.ConditionalSelect(mask.Lo, whenTrue.Lo, whenFalse.Lo), Vector512.ConditionalSelect(mask.Hi, whenTrue.Hi, whenFalse.Hi));
+}
+
+/// <summary>The four halves of two float vectors widened to double, as one operand.</summary>
+internal readonly struct Vector512x4(Vector512<double> a, Vector512<double> b, Vector512<double> c, Vector512<double> d)
+{
+    public readonly Vector512<double> A = a, B = b, C = c, D = d;
+}
+
+/// <summary>
+/// <see cref="SimdD512"/> on four halves at once, as <see cref="SimdD512x2"/> does on two: four independent chains
+/// side by side. GELU's saving forward, whose value and derivative share long chains (a division, two Horner
+/// polynomials, an exponential), runs its 512-bit loop two float vectors at a time this way: 64×256 values in 13.3
+/// µs against 14.9 (a Stopwatch loop of the kernel, best of 7 runs of 3,000 calls each). The same operations on
+/// every lane, so the same bits.
+/// </summary>
+internal readonly struct SimdD512x4 : ISimdD<Vector512x4>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x4 Create(double value) { var v = Vector512.Create(value); return new(v, v, v, v); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x4 Add(Vector512x4 a, Vector512x4 b) => new(a.A + b.A, a.B + b.B, a.C + b.C, a.D + b.D);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x4 Subtract(Vector512x4 a, Vector512x4 b) => new(a.A - b.A, a.B - b.B, a.C - b.C, a.D - b.D);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x4 Multiply(Vector512x4 a, Vector512x4 b) => new(a.A * b.A, a.B * b.B, a.C * b.C, a.D * b.D);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x4 Divide(Vector512x4 a, Vector512x4 b) => new(a.A / b.A, a.B / b.B, a.C / b.C, a.D / b.D);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512x4 MultiplyAdd(Vector512x4 a, Vector512x4 b, Vector512x4 c)
+        => new(Vector512.FusedMultiplyAdd(a.A, b.A, c.A), Vector512.FusedMultiplyAdd(a.B, b.B, c.B), Vector512.FusedMultiplyAdd(a.C, b.C, c.C), Vector512.FusedMultiplyAdd(a.D, b.D, c.D));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x4 Abs(Vector512x4 a) => new(Vector512.Abs(a.A), Vector512.Abs(a.B), Vector512.Abs(a.C), Vector512.Abs(a.D));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512x4 Min(Vector512x4 a, Vector512x4 b) => new(Vector512.MinNative(a.A, b.A), Vector512.MinNative(a.B, b.B), Vector512.MinNative(a.C, b.C), Vector512.MinNative(a.D, b.D));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x4 Round(Vector512x4 a) => new(Vector512.Round(a.A), Vector512.Round(a.B), Vector512.Round(a.C), Vector512.Round(a.D));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512x4 PowerOfTwo(Vector512x4 n) => new(SimdD512.PowerOfTwo(n.A), SimdD512.PowerOfTwo(n.B), SimdD512.PowerOfTwo(n.C), SimdD512.PowerOfTwo(n.D));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512x4 LessThan(Vector512x4 a, Vector512x4 b) => new(Vector512.LessThan(a.A, b.A), Vector512.LessThan(a.B, b.B), Vector512.LessThan(a.C, b.C), Vector512.LessThan(a.D, b.D));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512x4 Select(Vector512x4 mask, Vector512x4 whenTrue, Vector512x4 whenFalse)
+        => new(Vector512.ConditionalSelect(mask.A, whenTrue.A, whenFalse.A), Vector512.ConditionalSelect(mask.B, whenTrue.B, whenFalse.B),
+            Vector512.ConditionalSelect(mask.C, whenTrue.C, whenFalse.C), Vector512.ConditionalSelect(mask.D, whenTrue.D, whenFalse.D));
 }
 
 /// <summary>256-bit vectors (AVX2).</summary>
