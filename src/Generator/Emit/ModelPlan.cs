@@ -22,9 +22,11 @@ internal sealed record BufferSlot(string Member, int PerRow, string ShapeText, i
 /// <summary>
 /// A value flowing between layers: which buffer holds it, its per-row shape, and which buffer holds its gradient.
 /// The model input needs no gradient (<see cref="NeedsGrad"/> false): a layer that reads it skips its input
-/// gradient where it can, and a norm, whose kernel writes one regardless, writes it to a scratch buffer.
+/// gradient where it can, and a norm, whose kernel writes one regardless, writes it to a scratch buffer. A GELU's
+/// output that a Linear reads has no gradient buffer of its own: <see cref="ThroughGelu"/> says where the Linear's
+/// input gradient goes instead, through the GELU's derivative.
 /// </summary>
-internal sealed record Tensor(string Value, int[] Shape, string? Grad, bool NeedsGrad = true)
+internal sealed record Tensor(string Value, int[] Shape, string? Grad, bool NeedsGrad = true, GeluBackwardInReader? ThroughGelu = null)
 {
     public int PerRow => Shape.Aggregate(1, (a, b) => a * b);
 
@@ -43,6 +45,12 @@ internal sealed record Tensor(string Value, int[] Shape, string? Grad, bool Need
 
     public string GradSlice => $"{Grad}[..({Count})]";
 }
+
+/// <summary>
+/// A GELU whose backward the layer reading its output does (a Linear, in <c>LinearBackwardInputThroughGelu</c>): the
+/// gradient of the GELU's input, which that layer writes, and the derivative the GELU's forward saved.
+/// </summary>
+internal sealed record GeluBackwardInReader(string InputGrad, string Derivative);
 
 /// <summary>
 /// Everything the emitter lays out for one model: the parameter arena, the activation arena (values saved for

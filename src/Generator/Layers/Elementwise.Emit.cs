@@ -10,19 +10,27 @@ internal static partial class GeluLayer
     /// When the input needs a gradient, the forward also saves gelu′(x) (in double, as the backward kernel evaluates
     /// it) so the backward only multiplies by it: the same bits, without evaluating Φ a second time.
     /// </summary>
-    public static Lowered Lower(GeluSpec spec, ModelPlan plan, Tensor input)
+    public static Lowered Lower(GeluSpec spec, ModelPlan plan, Tensor input) => Lower(plan, input, spec.Name, readBy: null);
+
+    /// <summary>
+    /// Also used by MLP and FeedForward, where the Linear named <paramref name="readBy"/> reads the output: that
+    /// Linear's input gradient then goes through gelu′ straight into the GELU's input gradient
+    /// (<c>LinearBackwardInputThroughGelu</c>), the same bits without a pass of its own, and the output has no
+    /// gradient buffer.
+    /// </summary>
+    public static Lowered Lower(ModelPlan plan, Tensor input, string name, string? readBy)
     {
-        var output = plan.AddTensor(spec.Name, input.Shape);
         var derivative = input.NeedsGrad
-            ? plan.AddDerivative(ModelPlan.Member(spec.Name) + "_derivative", input.PerRow, ModelPlan.ShapeText(input.Shape))
+            ? plan.AddDerivative(ModelPlan.Member(name) + "_derivative", input.PerRow, ModelPlan.ShapeText(input.Shape))
             : null;
-        return new Lowered(new GeluOp(spec.Name, input, output, derivative), output, $"new global::ModelGen.Gelu(\"{spec.Name}\")");
+        string? foldedInto = derivative is null ? null : readBy;
+        var output = foldedInto is null
+            ? plan.AddTensor(name, input.Shape)
+            : plan.AddTensorSharingGrad(name, input.Shape, grad: null) with { ThroughGelu = new GeluBackwardInReader(input.Grad!, derivative!.Member) };
+        return new Lowered(new GeluOp(name, input, output, derivative, foldedInto), output, $"new global::ModelGen.Gelu(\"{name}\")");
     }
 
-    /// <summary>Also used by MLP and FeedForward.</summary>
-    public static Lowered Lower(ModelPlan plan, Tensor input, string name) => Lower(new GeluSpec(name), plan, input);
-
-    private sealed class GeluOp(string name, Tensor x, Tensor y, BufferSlot? derivative) : Op
+    private sealed class GeluOp(string name, Tensor x, Tensor y, BufferSlot? derivative, string? foldedInto) : Op
     {
         public override void EmitForward(IndentedTextWriter writer)
         {
@@ -39,6 +47,11 @@ internal static partial class GeluLayer
         public override void EmitBackward(IndentedTextWriter writer)
         {
             if (derivative is null) return;
+            if (foldedInto is not null)
+            {
+                writer.WriteLine($"// {name}: GELU backward, dx = dy · gelu′(x): done by {foldedInto}'s input gradient above");
+                return;
+            }
             writer.WriteLine($"// {name}: GELU backward, dx = dy · gelu′(x)");
             writer.WriteLine($"{Kernels}.GeluBackward({x.GradSlice}, {y.GradSlice}, {DerivativeSlice});");
         }

@@ -60,7 +60,10 @@ internal static partial class LinearLayer
             writer.WriteLine($"{Kernels}.LinearBackwardWeight{Transposed}(d_{weight.Member}, {y.Grad}, {x.Value}, {Sizes}{SkipZeroInputs}, {Accumulate});");
             if (bias is not null) writer.WriteLine($"{Kernels}.LinearBackwardBias(d_{bias.Member}, {y.Grad}, {x.Rows}, {Literal.Int(y.Last)}, {Accumulate});");
             // The model input needs no gradient: skipping it saves the largest product of the first layer.
-            if (x.NeedsGrad) writer.WriteLine($"{Kernels}.LinearBackwardInput({x.Grad}, {y.Grad}, {weight.Member}, {Sizes});");
+            if (x.ThroughGelu is { } gelu)
+                writer.WriteLine($"{Kernels}.LinearBackwardInputThroughGelu({gelu.InputGrad}, {y.Grad}, {weight.Member}, {gelu.Derivative}[..({x.Count})], {Sizes});");
+            else if (x.NeedsGrad)
+                writer.WriteLine($"{Kernels}.LinearBackwardInput({x.Grad}, {y.Grad}, {weight.Member}, {Sizes});");
         }
     }
 }

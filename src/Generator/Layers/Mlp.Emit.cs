@@ -24,7 +24,8 @@ internal static partial class MlpLayer
             Add(LinearLayer.Lower(plan, x, $"{spec.Name}.layers.{index++}", inDim, outDim, bias: true, xavier: false));
             if (last) break;
             if (spec.UseLayerNorm) Add(LayerNormLayer.Lower(new LayerNormSpec($"{spec.Name}.layers.{index++}", outDim, 1e-5), plan, x));
-            Add(GeluLayer.Lower(plan, x, $"{spec.Name}.layers.{index++}"));
+            string gelu = $"{spec.Name}.layers.{index++}";
+            Add(GeluLayer.Lower(plan, x, gelu, readBy: $"{spec.Name}.layers.{index}"));
         }
 
         string comment = $"{spec.Name}: MLP({spec.InDim} → {(spec.Depth > 1 ? $"{spec.HiddenDim} ×{spec.Depth - 1} → " : "")}{spec.OutDim}, depth {spec.Depth}{(spec.UseLayerNorm ? ", LayerNorm" : "")})";

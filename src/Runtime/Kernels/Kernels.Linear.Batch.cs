@@ -30,6 +30,9 @@ public static partial class Kernels
     private unsafe struct BatchProduct
     {
         public float* Y, X, W, Bias, XT, YT;
+
+        /// <summary>Null, or a scale per value of Y, laid out as Y (GELU's derivative): each value of Y is multiplied by it in double as it is written.</summary>
+        public double* Scale;
         public BatchShape Batch;
         public int PaddedRows;
 
@@ -102,17 +105,24 @@ public static partial class Kernels
         where TS : ISimd<TVec> where TVec : struct
         => BatchProductOf<TS, TVec>(ref y, ref x, ref w, bias, new BatchShape(shape.Rows, shape.K, shape.N, shape.K, 1), skipZeroInputs);
 
-    private static void InputGradientBatch<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape)
+    private static void InputGradientBatch<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape, ref double scale)
         where TS : ISimd<TVec> where TVec : struct
-        => BatchProductOf<TS, TVec>(ref dx, ref dy, ref w, default, new BatchShape(shape.Rows, shape.N, shape.K, 1, shape.K), skipZeroInputs: false);
+        => BatchProductOf<TS, TVec>(ref dx, ref dy, ref w, default, new BatchShape(shape.Rows, shape.N, shape.K, 1, shape.K), skipZeroInputs: false, ref scale);
 
-    private static unsafe void BatchProductOf<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, BatchShape shape, bool skipZeroInputs)
+    private static void BatchProductOf<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, BatchShape shape, bool skipZeroInputs)
+        where TS : ISimd<TVec> where TVec : struct
+        => BatchProductOf<TS, TVec>(ref y, ref x, ref w, bias, shape, skipZeroInputs, ref Unsafe.NullRef<double>());
+
+    // With `scale` (not a null reference; laid out as y), each value of y is multiplied by its scale as the transpose
+    // back writes it, in double, rounded once.
+    private static unsafe void BatchProductOf<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, BatchShape shape, bool skipZeroInputs, ref double scale)
         where TS : ISimd<TVec> where TVec : struct
     {
         int rowBlocks = (shape.Rows + RowBlockVectors * TS.Count - 1) / (RowBlockVectors * TS.Count);
         fixed (float* py = &y, px = &x, pw = &w, pBias = bias)
+        fixed (double* pScale = &scale)
         {
-            var whole = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, Batch = shape, SkipZeroInputs = skipZeroInputs };
+            var whole = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, Scale = pScale, Batch = shape, SkipZeroInputs = skipZeroInputs };
             if (KernelThreads.Count > 1 && rowBlocks >= KernelThreads.Count)
                 KernelThreads.For(rowBlocks, &whole, &RowBlocksPart<TS, TVec>, minimumPerThread: 1);
             else
@@ -141,13 +151,14 @@ public static partial class Kernels
             var block = new BatchProduct
             {
                 Y = p->Y + (nint)r0 * shape.Outputs, X = p->X + (nint)r0 * shape.Inner, W = p->W, Bias = p->Bias,
+                Scale = p->Scale == null ? null : p->Scale + (nint)r0 * shape.Outputs,
                 Batch = shape with { Rows = Math.Min(blockRows, shape.Rows - r0) }, SkipZeroInputs = p->SkipZeroInputs,
             };
             BatchProductSteps<TS, TVec>(&block);
         }
     }
 
-    // The three steps of a product whose operands (Y, X, W, Bias, Batch, SkipZeroInputs) are set, in the calling
+    // The three steps of a product whose operands (Y, X, W, Bias, Scale, Batch, SkipZeroInputs) are set, in the calling
     // thread's scratch, each split over the threads that are free.
     private static unsafe void BatchProductSteps<TS, TVec>(BatchProduct* product)
         where TS : ISimd<TVec> where TVec : struct
@@ -248,7 +259,7 @@ public static partial class Kernels
     {
         var p = (BatchProduct*)state;
         int n = p->Batch.Outputs, r0 = 16 * begin, r1 = Math.Min(16 * end, p->Batch.Rows);
-        Transpose(ref p->Y[(nint)r0 * n], n, ref p->YT[r0], p->PaddedRows, n, r1 - r0);
+        Transpose(ref p->Y[(nint)r0 * n], n, ref p->YT[r0], p->PaddedRows, n, r1 - r0, ref p->Scale == null ? ref Unsafe.NullRef<double>() : ref p->Scale[(nint)r0 * n]);
     }
 
     /// <summary>The 6 outputs of a tile from its first; past the last output of the layer it repeats that one.</summary>

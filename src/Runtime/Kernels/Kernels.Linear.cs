@@ -64,24 +64,64 @@ public static partial class Kernels
     /// <param name="outFeatures">Output features.</param>
     public static void LinearBackwardInput(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int rows, int inFeatures, int outFeatures)
     {
+        CheckInputGradient(dx, dy, w, rows, inFeatures, outFeatures);
+        InputGradient(dx, dy, w, rows, inFeatures, outFeatures, ref Unsafe.NullRef<double>());
+    }
+
+    /// <summary>
+    /// dx(rows, inFeatures) = (dy(rows, outFeatures) · w(outFeatures, inFeatures)) ⊙ gelu′: the gradient of a GELU's
+    /// input when this Linear reads the GELU's output, with gelu′ as
+    /// <see cref="GeluForward(Span{float}, Span{double}, ReadOnlySpan{float})"/> saved it. Bit for bit
+    /// <see cref="LinearBackwardInput"/> and then <see cref="GeluBackward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{double})"/>
+    /// in place: each value of dy·w is rounded to float, then multiplied by gelu′ in double and rounded once. A batch
+    /// product (at least one vector of rows and 32 outputs) multiplies as it transposes dx into place, which spares the
+    /// GELU backward's pass over dx and its parallel region; other shapes make that pass after the product. Overwrites dx.
+    /// </summary>
+    /// <param name="dx">Gradient of the GELU's input (rows, inFeatures), overwritten.</param>
+    /// <param name="dy">Gradient of this Linear's output (rows, outFeatures).</param>
+    /// <param name="w">Weight (outFeatures, inFeatures).</param>
+    /// <param name="geluDerivative">gelu′ at the GELU's input, (rows, inFeatures) doubles.</param>
+    /// <param name="rows">Number of valid rows.</param>
+    /// <param name="inFeatures">Input features.</param>
+    /// <param name="outFeatures">Output features.</param>
+    public static void LinearBackwardInputThroughGelu(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, ReadOnlySpan<double> geluDerivative, int rows, int inFeatures, int outFeatures)
+    {
+        CheckInputGradient(dx, dy, w, rows, inFeatures, outFeatures);
+        CheckLength(geluDerivative, (long)rows * inFeatures);
+        InputGradient(dx, dy, w, rows, inFeatures, outFeatures, ref MemoryMarshal.GetReference(geluDerivative));
+    }
+
+    private static void CheckInputGradient(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int rows, int inFeatures, int outFeatures)
+    {
         CheckNonNegative(rows);
         CheckNonNegative(inFeatures);
         CheckNonNegative(outFeatures);
         CheckLength(dx, (long)rows * inFeatures);
         CheckLength(dy, (long)rows * outFeatures);
         CheckLength(w, (long)outFeatures * inFeatures);
+    }
+
+    // dx = dy · w, each value then multiplied by its scale in double unless scale is a null reference.
+    private static void InputGradient(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int rows, int inFeatures, int outFeatures, ref double scale)
+    {
         if (rows == 0 || inFeatures == 0) return;
 
         var shape = new Shape(rows, inFeatures, outFeatures);
         ref float dxs = ref MemoryMarshal.GetReference(dx);
         ref float dys = ref MemoryMarshal.GetReference(dy);
         ref float ws = ref MemoryMarshal.GetReference(w);
+        bool scaled = false;
         switch (Widths.For(inFeatures))
         {
-            case VectorWidth.V512: InputGradientTiles<Simd512, Vector512<float>>(ref dxs, ref dys, ref ws, shape); break;
-            case VectorWidth.V256: InputGradientTiles<Simd256, Vector256<float>>(ref dxs, ref dys, ref ws, shape); break;
-            case VectorWidth.V128: InputGradientTiles<Simd128, Vector128<float>>(ref dxs, ref dys, ref ws, shape); break;
-            default: InputGradientTiles<Simd1, float>(ref dxs, ref dys, ref ws, shape); break;
+            case VectorWidth.V512: scaled = InputGradientTiles<Simd512, Vector512<float>>(ref dxs, ref dys, ref ws, shape, ref scale); break;
+            case VectorWidth.V256: scaled = InputGradientTiles<Simd256, Vector256<float>>(ref dxs, ref dys, ref ws, shape, ref scale); break;
+            case VectorWidth.V128: scaled = InputGradientTiles<Simd128, Vector128<float>>(ref dxs, ref dys, ref ws, shape, ref scale); break;
+            default: scaled = InputGradientTiles<Simd1, float>(ref dxs, ref dys, ref ws, shape, ref scale); break;
+        }
+        if (!scaled && !Unsafe.IsNullRef(ref scale))
+        {
+            var product = dx[..(rows * inFeatures)];
+            MultiplyInDoubleInParallel(product, product, MemoryMarshal.CreateReadOnlySpan(ref scale, rows * inFeatures));
         }
     }
 
@@ -447,14 +487,15 @@ public static partial class Kernels
     // by every row tile while it is in cache. Partial tiles repeat a row (same values stored twice); the last
     // K mod W columns are an overlapping vector, recomputed to the same values in the same order (when another
     // thread computed the vector before it, both store equal values). Threads split the column units.
-    private static unsafe void InputGradientTiles<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape)
+    // Returns whether it multiplied dx by `scale` (the batch form does, as it transposes dx into place).
+    private static unsafe bool InputGradientTiles<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape, ref double scale)
         where TS : ISimd<TVec> where TVec : struct
     {
         // The batch form transposes dy and dx; with few outputs (a classification head) that costs more than it saves.
         if (shape.Rows >= TS.Count && shape.N >= 32)
         {
-            InputGradientBatch<TS, TVec>(ref dx, ref dy, ref w, shape);
-            return;
+            InputGradientBatch<TS, TVec>(ref dx, ref dy, ref w, shape, ref scale);
+            return true;
         }
         var units = new ColumnUnits(shape.K, TS.Count);
         fixed (float* pdx = &dx, pdy = &dy, pw = &w)
@@ -462,6 +503,7 @@ public static partial class Kernels
             var product = new GradientProduct { Out = pdx, Dy = pdy, Other = pw, Shape = shape, Units = units };
             KernelThreads.For(units.Count, &product, &InputGradientPart<TS, TVec>, minimumPerThread: 2);
         }
+        return false;
     }
 
     // The column units [begin, end) of dx, every row.

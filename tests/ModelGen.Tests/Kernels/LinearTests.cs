@@ -65,6 +65,42 @@ public sealed class LinearTests
         }
     });
 
+    // The input gradient through the GELU this Linear reads is the plain input gradient and then GELU's backward in
+    // place, bit for bit, at every width, on one thread and on two (the batch shapes multiply as they transpose dx into
+    // place, each thread on its own rows; the others multiply after the product).
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void BackwardInputThroughGeluIsTheInputGradientThenGeluBackward(int width) => Reference.AtWidth(width, () =>
+    {
+        int saved = KernelThreads.Count;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                KernelThreads.Count = threads;
+                foreach (var (rows, k, n) in s_shapes)
+                {
+                    float[] dy = Reference.Normal(rows * n, 4), w = Reference.Normal(n * k, 2), h = Reference.Normal(rows * k, 6, 2f);
+                    var derivative = new double[rows * k];
+                    ModelGen.Kernels.GeluForward(new float[rows * k], derivative, h);
+                    var expected = new float[rows * k];
+                    ModelGen.Kernels.LinearBackwardInput(expected, dy, w, rows, k, n);
+                    ModelGen.Kernels.GeluBackward(expected, expected, derivative);
+
+                    // One row more than needed and a sentinel after it: the kernel writes rows × in values and nothing else.
+                    var dx = Reference.Normal((rows + 1) * k, 5, 1e3f);
+                    float sentinel = dx[rows * k];
+                    ModelGen.Kernels.LinearBackwardInputThroughGelu(dx, dy, w, derivative, rows, k, n);
+                    Assert.True(expected.AsSpan().SequenceEqual(dx.AsSpan(0, rows * k)), $"{rows}×{k}×{n} on {threads} threads");
+                    Assert.Equal(sentinel, dx[rows * k]);
+                }
+            }
+        }
+        finally
+        {
+            KernelThreads.Count = saved;
+        }
+    });
+
     [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
     public void BackwardWeightAccumulatesDyTransposedTimesX(int width) => Reference.AtWidth(width, () =>
     {
@@ -144,6 +180,8 @@ public sealed class LinearTests
         Assert.Equal("bias", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.LinearForward(y, x, w, b.AsSpan(0, 1), 2, 3, 2)).ParamName);
         Assert.Equal("rows", Assert.Throws<ArgumentOutOfRangeException>(() => ModelGen.Kernels.LinearForward(y, x, w, b, -1, 3, 2)).ParamName);
         Assert.Equal("dx", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.LinearBackwardInput(x.AsSpan(0, 5), y, w, 2, 3, 2)).ParamName);
+        Assert.Equal("dx", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.LinearBackwardInputThroughGelu(x.AsSpan(0, 5), y, w, new double[6], 2, 3, 2)).ParamName);
+        Assert.Equal("geluDerivative", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.LinearBackwardInputThroughGelu(x, y, w, new double[5], 2, 3, 2)).ParamName);
         Assert.Equal("dy", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.LinearBackwardWeight(w, y.AsSpan(0, 3), x, 2, 3, 2)).ParamName);
         Assert.Equal("dbias", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.LinearBackwardBias(b.AsSpan(0, 1), y, 2, 2)).ParamName);
         var error = Assert.Throws<ArgumentException>(() => ModelGen.Kernels.LinearForward(y, x, w, b, 2, 3, 3));

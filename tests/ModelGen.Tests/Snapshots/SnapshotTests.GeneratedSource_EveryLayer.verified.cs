@@ -27,7 +27,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
 
     // Activations (values saved for backward) and their gradients, in floats per batch row.
     private const int ActivationsPerRow = 164;
-    private const int ActivationGradientsPerRow = 133;
+    private const int ActivationGradientsPerRow = 101;
 
     // Derivatives saved for backward (GELU's), in doubles per batch row.
     private const int DerivativesPerRow = 40;
@@ -178,13 +178,12 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
     private global::System.Span<float> d_proj => _activationGradients.Slice(BatchSize * 12, BatchSize * 8); // (B, 8)
     private global::System.Span<float> d_ffn_fn_0 => _activationGradients.Slice(BatchSize * 20, BatchSize * 8); // (B, 8)
     private global::System.Span<float> d_ffn_fn_1_net_0 => _activationGradients.Slice(BatchSize * 28, BatchSize * 32); // (B, 32)
-    private global::System.Span<float> d_ffn_fn_1_net_1 => _activationGradients.Slice(BatchSize * 60, BatchSize * 32); // (B, 32)
-    private global::System.Span<float> d_ffn_fn_1_net_2 => _activationGradients.Slice(BatchSize * 92, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_mixer_fn_0 => _activationGradients.Slice(BatchSize * 100, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_mixer_fn_1 => _activationGradients.Slice(BatchSize * 108, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_drop => _activationGradients.Slice(BatchSize * 116, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_out_layers_0 => _activationGradients.Slice(BatchSize * 124, BatchSize * 6); // (B, 6)
-    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 130, BatchSize * 3); // (B, 3)
+    private global::System.Span<float> d_ffn_fn_1_net_2 => _activationGradients.Slice(BatchSize * 60, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_mixer_fn_0 => _activationGradients.Slice(BatchSize * 68, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_mixer_fn_1 => _activationGradients.Slice(BatchSize * 76, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_drop => _activationGradients.Slice(BatchSize * 84, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_out_layers_0 => _activationGradients.Slice(BatchSize * 92, BatchSize * 6); // (B, 6)
+    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 98, BatchSize * 3); // (B, 3)
 
     // Derivatives saved by the forward for the backward.
     private global::System.Span<double> ffn_fn_1_net_1_derivative => _derivatives.Slice(BatchSize * 0, BatchSize * 32); // (B, 32)
@@ -422,9 +421,8 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         // ffn.fn.1.net.2: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_2_weight, d_ffn_fn_1_net_2, ffn_fn_1_net_1, rows, 32, 8, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_2_bias, d_ffn_fn_1_net_2, rows, 8, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_1_net_1, d_ffn_fn_1_net_2, ffn_fn_1_net_2_weight, rows, 32, 8);
-        // ffn.fn.1.net.1: GELU backward, dx = dy · gelu′(x)
-        global::ModelGen.Kernels.GeluBackward(d_ffn_fn_1_net_0[..(rows * 32)], d_ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_1_derivative[..(rows * 32)]);
+        global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_ffn_fn_1_net_0, d_ffn_fn_1_net_2, ffn_fn_1_net_2_weight, ffn_fn_1_net_1_derivative[..(rows * 32)], rows, 32, 8);
+        // ffn.fn.1.net.1: GELU backward, dx = dy · gelu′(x): done by ffn.fn.1.net.2's input gradient above
         // ffn.fn.1.net.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_0_weight, d_ffn_fn_1_net_0, ffn_fn_0, rows, 8, 32, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_0_bias, d_ffn_fn_1_net_0, rows, 32, accumulate: accumulate);

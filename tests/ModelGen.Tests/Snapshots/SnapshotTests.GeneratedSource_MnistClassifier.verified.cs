@@ -27,7 +27,7 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
 
     // Activations (values saved for backward) and their gradients, in floats per batch row.
     private const int ActivationsPerRow = 2_600;
-    private const int ActivationGradientsPerRow = 1_802;
+    private const int ActivationGradientsPerRow = 1_290;
 
     // Derivatives saved for backward (GELU's), in doubles per batch row.
     private const int DerivativesPerRow = 512;
@@ -146,12 +146,10 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
     // Gradients of the activations.
     private global::System.Span<float> d_body_layers_0 => _activationGradients.Slice(BatchSize * 0, BatchSize * 256); // (B, 256)
     private global::System.Span<float> d_body_layers_1 => _activationGradients.Slice(BatchSize * 256, BatchSize * 256); // (B, 256)
-    private global::System.Span<float> d_body_layers_2 => _activationGradients.Slice(BatchSize * 512, BatchSize * 256); // (B, 256)
-    private global::System.Span<float> d_body_layers_3 => _activationGradients.Slice(BatchSize * 768, BatchSize * 256); // (B, 256)
-    private global::System.Span<float> d_body_layers_4 => _activationGradients.Slice(BatchSize * 1_024, BatchSize * 256); // (B, 256)
-    private global::System.Span<float> d_body_layers_5 => _activationGradients.Slice(BatchSize * 1_280, BatchSize * 256); // (B, 256)
-    private global::System.Span<float> d_body_layers_6 => _activationGradients.Slice(BatchSize * 1_536, BatchSize * 256); // (B, 256)
-    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 1_792, BatchSize * 10); // (B, 10)
+    private global::System.Span<float> d_body_layers_3 => _activationGradients.Slice(BatchSize * 512, BatchSize * 256); // (B, 256)
+    private global::System.Span<float> d_body_layers_4 => _activationGradients.Slice(BatchSize * 768, BatchSize * 256); // (B, 256)
+    private global::System.Span<float> d_body_layers_6 => _activationGradients.Slice(BatchSize * 1_024, BatchSize * 256); // (B, 256)
+    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 1_280, BatchSize * 10); // (B, 10)
 
     // Derivatives saved by the forward for the backward.
     private global::System.Span<double> body_layers_2_derivative => _derivatives.Slice(BatchSize * 0, BatchSize * 256); // (B, 256)
@@ -339,17 +337,15 @@ public partial class MnistClassifier : global::ModelGen.IModel<float>
         // body.layers.6: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_6_weight, d_body_layers_6, body_layers_5, rows, 256, 256, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_6_bias, d_body_layers_6, rows, 256, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardInput(d_body_layers_5, d_body_layers_6, body_layers_6_weight, rows, 256, 256);
-        // body.layers.5: GELU backward, dx = dy · gelu′(x)
-        global::ModelGen.Kernels.GeluBackward(d_body_layers_4[..(rows * 256)], d_body_layers_5[..(rows * 256)], body_layers_5_derivative[..(rows * 256)]);
+        global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_body_layers_4, d_body_layers_6, body_layers_6_weight, body_layers_5_derivative[..(rows * 256)], rows, 256, 256);
+        // body.layers.5: GELU backward, dx = dy · gelu′(x): done by body.layers.6's input gradient above
         // body.layers.4: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_body_layers_3, d_body_layers_4_weight, d_body_layers_4_bias, d_body_layers_4, body_layers_3, body_layers_4_mean, body_layers_4_rstd, body_layers_4_weight, rows, 256, accumulate: accumulate);
         // body.layers.3: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_3_weight, d_body_layers_3, body_layers_2, rows, 256, 256, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_3_bias, d_body_layers_3, rows, 256, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardInput(d_body_layers_2, d_body_layers_3, body_layers_3_weight, rows, 256, 256);
-        // body.layers.2: GELU backward, dx = dy · gelu′(x)
-        global::ModelGen.Kernels.GeluBackward(d_body_layers_1[..(rows * 256)], d_body_layers_2[..(rows * 256)], body_layers_2_derivative[..(rows * 256)]);
+        global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_body_layers_1, d_body_layers_3, body_layers_3_weight, body_layers_2_derivative[..(rows * 256)], rows, 256, 256);
+        // body.layers.2: GELU backward, dx = dy · gelu′(x): done by body.layers.3's input gradient above
         // body.layers.1: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_body_layers_0, d_body_layers_1_weight, d_body_layers_1_bias, d_body_layers_1, body_layers_0, body_layers_1_mean, body_layers_1_rstd, body_layers_1_weight, rows, 256, accumulate: accumulate);
         // body.layers.0: Linear backward

@@ -27,7 +27,7 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
 
     // Activations (values saved for backward) and their gradients, in floats per batch row.
     private const int ActivationsPerRow = 131;
-    private const int ActivationGradientsPerRow = 110;
+    private const int ActivationGradientsPerRow = 78;
 
     // Derivatives saved for backward (GELU's), in doubles per batch row.
     private const int DerivativesPerRow = 32;
@@ -146,12 +146,10 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
     // Gradients of the activations.
     private global::System.Span<float> d_body_layers_0 => _activationGradients.Slice(BatchSize * 0, BatchSize * 16); // (B, 16)
     private global::System.Span<float> d_body_layers_1 => _activationGradients.Slice(BatchSize * 16, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_2 => _activationGradients.Slice(BatchSize * 32, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_3 => _activationGradients.Slice(BatchSize * 48, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_4 => _activationGradients.Slice(BatchSize * 64, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_5 => _activationGradients.Slice(BatchSize * 80, BatchSize * 16); // (B, 16)
-    private global::System.Span<float> d_body_layers_6 => _activationGradients.Slice(BatchSize * 96, BatchSize * 9); // (B, 9)
-    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 105, BatchSize * 5); // (B, 5)
+    private global::System.Span<float> d_body_layers_3 => _activationGradients.Slice(BatchSize * 32, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> d_body_layers_4 => _activationGradients.Slice(BatchSize * 48, BatchSize * 16); // (B, 16)
+    private global::System.Span<float> d_body_layers_6 => _activationGradients.Slice(BatchSize * 64, BatchSize * 9); // (B, 9)
+    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 73, BatchSize * 5); // (B, 5)
 
     // Derivatives saved by the forward for the backward.
     private global::System.Span<double> body_layers_2_derivative => _derivatives.Slice(BatchSize * 0, BatchSize * 16); // (B, 16)
@@ -339,17 +337,15 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         // body.layers.6: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_6_weight, d_body_layers_6, body_layers_5, rows, 16, 9, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_6_bias, d_body_layers_6, rows, 9, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardInput(d_body_layers_5, d_body_layers_6, body_layers_6_weight, rows, 16, 9);
-        // body.layers.5: GELU backward, dx = dy · gelu′(x)
-        global::ModelGen.Kernels.GeluBackward(d_body_layers_4[..(rows * 16)], d_body_layers_5[..(rows * 16)], body_layers_5_derivative[..(rows * 16)]);
+        global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_body_layers_4, d_body_layers_6, body_layers_6_weight, body_layers_5_derivative[..(rows * 16)], rows, 16, 9);
+        // body.layers.5: GELU backward, dx = dy · gelu′(x): done by body.layers.6's input gradient above
         // body.layers.4: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_body_layers_3, d_body_layers_4_weight, d_body_layers_4_bias, d_body_layers_4, body_layers_3, body_layers_4_mean, body_layers_4_rstd, body_layers_4_weight, rows, 16, accumulate: accumulate);
         // body.layers.3: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_3_weight, d_body_layers_3, body_layers_2, rows, 16, 16, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_3_bias, d_body_layers_3, rows, 16, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardInput(d_body_layers_2, d_body_layers_3, body_layers_3_weight, rows, 16, 16);
-        // body.layers.2: GELU backward, dx = dy · gelu′(x)
-        global::ModelGen.Kernels.GeluBackward(d_body_layers_1[..(rows * 16)], d_body_layers_2[..(rows * 16)], body_layers_2_derivative[..(rows * 16)]);
+        global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_body_layers_1, d_body_layers_3, body_layers_3_weight, body_layers_2_derivative[..(rows * 16)], rows, 16, 16);
+        // body.layers.2: GELU backward, dx = dy · gelu′(x): done by body.layers.3's input gradient above
         // body.layers.1: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_body_layers_0, d_body_layers_1_weight, d_body_layers_1_bias, d_body_layers_1, body_layers_0, body_layers_1_mean, body_layers_1_rstd, body_layers_1_weight, rows, 16, accumulate: accumulate);
         // body.layers.0: Linear backward

@@ -27,7 +27,7 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
 
     // Activations (values saved for backward) and their gradients, in floats per batch row.
     private const int ActivationsPerRow = 164;
-    private const int ActivationGradientsPerRow = 133;
+    private const int ActivationGradientsPerRow = 101;
 
     // Derivatives saved for backward (GELU's), in doubles per batch row.
     private const int DerivativesPerRow = 40;
@@ -178,13 +178,12 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
     private global::System.Span<float> d_proj => _activationGradients.Slice(BatchSize * 12, BatchSize * 8); // (B, 8)
     private global::System.Span<float> d_ffn_fn_0 => _activationGradients.Slice(BatchSize * 20, BatchSize * 8); // (B, 8)
     private global::System.Span<float> d_ffn_fn_1_net_0 => _activationGradients.Slice(BatchSize * 28, BatchSize * 32); // (B, 32)
-    private global::System.Span<float> d_ffn_fn_1_net_1 => _activationGradients.Slice(BatchSize * 60, BatchSize * 32); // (B, 32)
-    private global::System.Span<float> d_ffn_fn_1_net_2 => _activationGradients.Slice(BatchSize * 92, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_mixer_fn_0 => _activationGradients.Slice(BatchSize * 100, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_mixer_fn_1 => _activationGradients.Slice(BatchSize * 108, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_drop => _activationGradients.Slice(BatchSize * 116, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_out_layers_0 => _activationGradients.Slice(BatchSize * 124, BatchSize * 6); // (B, 6)
-    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 130, BatchSize * 3); // (B, 3)
+    private global::System.Span<float> d_ffn_fn_1_net_2 => _activationGradients.Slice(BatchSize * 60, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_mixer_fn_0 => _activationGradients.Slice(BatchSize * 68, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_mixer_fn_1 => _activationGradients.Slice(BatchSize * 76, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_drop => _activationGradients.Slice(BatchSize * 84, BatchSize * 8); // (B, 8)
+    private global::System.Span<float> d_out_layers_0 => _activationGradients.Slice(BatchSize * 92, BatchSize * 6); // (B, 6)
+    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 98, BatchSize * 3); // (B, 3)
 
     // Derivatives saved by the forward for the backward.
     private global::System.Span<double> ffn_fn_1_net_1_derivative => _derivatives.Slice(BatchSize * 0, BatchSize * 32); // (B, 32)
@@ -271,7 +270,7 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         int slots = global::ModelGen.ModelGuard.OptimizerSlots(optimizer, OptimizerSlots);
         _kernelTimes.Start();
         optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount), s_parameterTable);
-        _kernelTimes.Mark(39);
+        _kernelTimes.Mark(38);
     }
 
     /// <inheritdoc/>
@@ -455,36 +454,34 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         _kernelTimes.Mark(26);
         global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_2_bias, d_ffn_fn_1_net_2, rows, 8, accumulate: accumulate);
         _kernelTimes.Mark(27);
-        global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_1_net_1, d_ffn_fn_1_net_2, ffn_fn_1_net_2_weight, rows, 32, 8);
+        global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_ffn_fn_1_net_0, d_ffn_fn_1_net_2, ffn_fn_1_net_2_weight, ffn_fn_1_net_1_derivative[..(rows * 32)], rows, 32, 8);
         _kernelTimes.Mark(28);
-        // ffn.fn.1.net.1: GELU backward, dx = dy · gelu′(x)
-        global::ModelGen.Kernels.GeluBackward(d_ffn_fn_1_net_0[..(rows * 32)], d_ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_1_derivative[..(rows * 32)]);
-        _kernelTimes.Mark(29);
+        // ffn.fn.1.net.1: GELU backward, dx = dy · gelu′(x): done by ffn.fn.1.net.2's input gradient above
         // ffn.fn.1.net.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_0_weight, d_ffn_fn_1_net_0, ffn_fn_0, rows, 8, 32, accumulate: accumulate);
-        _kernelTimes.Mark(30);
+        _kernelTimes.Mark(29);
         global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_0_bias, d_ffn_fn_1_net_0, rows, 32, accumulate: accumulate);
-        _kernelTimes.Mark(31);
+        _kernelTimes.Mark(30);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_0, d_ffn_fn_1_net_0, ffn_fn_1_net_0_weight, rows, 8, 32);
-        _kernelTimes.Mark(32);
+        _kernelTimes.Mark(31);
         // ffn.fn.0: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_proj, d_ffn_fn_0_weight, d_ffn_fn_0_bias, d_ffn_fn_0, proj, ffn_fn_0_mean, ffn_fn_0_rstd, ffn_fn_0_weight, rows, 8, accumulate: accumulate);
-        _kernelTimes.Mark(33);
+        _kernelTimes.Mark(32);
         // ffn: the skip path, d_proj += d_ffn_fn_1_net_2
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_proj[..(rows * 8)], d_ffn_fn_1_net_2[..(rows * 8)], d_proj[..(rows * 8)]);
-        _kernelTimes.Mark(34);
+        _kernelTimes.Mark(33);
 
         // proj: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_proj_weight, d_proj, input_norm, rows, 6, 8, accumulate: accumulate);
-        _kernelTimes.Mark(35);
+        _kernelTimes.Mark(34);
         global::ModelGen.Kernels.LinearBackwardBias(d_proj_bias, d_proj, rows, 8, accumulate: accumulate);
-        _kernelTimes.Mark(36);
+        _kernelTimes.Mark(35);
         global::ModelGen.Kernels.LinearBackwardInput(d_input_norm, d_proj, proj_weight, rows, 6, 8);
-        _kernelTimes.Mark(37);
+        _kernelTimes.Mark(36);
 
         // input_norm: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_model_input, d_input_norm_weight, d_input_norm_bias, d_input_norm, model_input, input_norm_mean, input_norm_rstd, input_norm_weight, rows, 6, accumulate: accumulate);
-        _kernelTimes.Mark(38);
+        _kernelTimes.Mark(37);
     }
 
     /// <summary>The kernel call sites that <see cref="KernelTimes"/> times, in the order they run.</summary>
@@ -518,8 +515,7 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         "mixer · Add",
         "ffn.fn.1.net.2 · LinearBackwardWeight",
         "ffn.fn.1.net.2 · LinearBackwardBias",
-        "ffn.fn.1.net.2 · LinearBackwardInput",
-        "ffn.fn.1.net.1 · GeluBackward",
+        "ffn.fn.1.net.2 · LinearBackwardInputThroughGelu",
         "ffn.fn.1.net.0 · LinearBackwardWeight",
         "ffn.fn.1.net.0 · LinearBackwardBias",
         "ffn.fn.1.net.0 · LinearBackwardInput",

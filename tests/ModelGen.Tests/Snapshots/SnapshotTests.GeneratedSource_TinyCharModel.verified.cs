@@ -27,7 +27,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
 
     // Activations (values saved for backward) and their gradients, in floats per batch row.
     private const int ActivationsPerRow = 164;
-    private const int ActivationGradientsPerRow = 125;
+    private const int ActivationGradientsPerRow = 117;
 
     // Derivatives saved for backward (GELU's), in doubles per batch row.
     private const int DerivativesPerRow = 23;
@@ -155,10 +155,9 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
     private global::System.Span<float> d_norm => _activationGradients.Slice(BatchSize * 42, BatchSize * 15); // (B, 15)
     private global::System.Span<float> d_block_fn_0 => _activationGradients.Slice(BatchSize * 57, BatchSize * 15); // (B, 15)
     private global::System.Span<float> d_block_fn_1_net_0 => _activationGradients.Slice(BatchSize * 72, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_block_fn_1_net_1 => _activationGradients.Slice(BatchSize * 80, BatchSize * 8); // (B, 8)
-    private global::System.Span<float> d_block_fn_1_net_2 => _activationGradients.Slice(BatchSize * 88, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> d_drop => _activationGradients.Slice(BatchSize * 103, BatchSize * 15); // (B, 15)
-    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 118, BatchSize * 7); // (B, 7)
+    private global::System.Span<float> d_block_fn_1_net_2 => _activationGradients.Slice(BatchSize * 80, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> d_drop => _activationGradients.Slice(BatchSize * 95, BatchSize * 15); // (B, 15)
+    private global::System.Span<float> d_head_fc => _activationGradients.Slice(BatchSize * 110, BatchSize * 7); // (B, 7)
 
     // Derivatives saved by the forward for the backward.
     private global::System.Span<double> act_derivative => _derivatives.Slice(BatchSize * 0, BatchSize * 15); // (B, 3, 5)
@@ -378,9 +377,8 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         // block.fn.1.net.2: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_2_weight, d_block_fn_1_net_2, block_fn_1_net_1, rows, 8, 15, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_block_fn_1_net_2_bias, d_block_fn_1_net_2, rows, 15, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardInput(d_block_fn_1_net_1, d_block_fn_1_net_2, block_fn_1_net_2_weight, rows, 8, 15);
-        // block.fn.1.net.1: GELU backward, dx = dy · gelu′(x)
-        global::ModelGen.Kernels.GeluBackward(d_block_fn_1_net_0[..(rows * 8)], d_block_fn_1_net_1[..(rows * 8)], block_fn_1_net_1_derivative[..(rows * 8)]);
+        global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_block_fn_1_net_0, d_block_fn_1_net_2, block_fn_1_net_2_weight, block_fn_1_net_1_derivative[..(rows * 8)], rows, 8, 15);
+        // block.fn.1.net.1: GELU backward, dx = dy · gelu′(x): done by block.fn.1.net.2's input gradient above
         // block.fn.1.net.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_0_weight, d_block_fn_1_net_0, block_fn_0, rows, 15, 8, accumulate: accumulate);
         global::ModelGen.Kernels.LinearBackwardBias(d_block_fn_1_net_0_bias, d_block_fn_1_net_0, rows, 8, accumulate: accumulate);
