@@ -66,40 +66,35 @@ public sealed class LinearTests
     });
 
     // The input gradient through the GELU this Linear reads is the plain input gradient and then GELU's backward in
-    // place, bit for bit, at every width, on one thread and on two (the batch shapes multiply as they transpose dx into
-    // place, each thread on its own rows; the others multiply after the product).
+    // place, bit for bit, at every width (the batch shapes multiply as they transpose dx into place, the others after
+    // the product; ThreadingTests checks the same on 2 and 3 threads, where each thread scales its own rows).
     [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
     public void BackwardInputThroughGeluIsTheInputGradientThenGeluBackward(int width) => Reference.AtWidth(width, () =>
     {
-        int saved = KernelThreads.Count;
-        try
+        foreach (var (rows, k, n) in s_shapes)
         {
-            foreach (int threads in new[] { 1, 2 })
-            {
-                KernelThreads.Count = threads;
-                foreach (var (rows, k, n) in s_shapes)
-                {
-                    float[] dy = Reference.Normal(rows * n, 4), w = Reference.Normal(n * k, 2), h = Reference.Normal(rows * k, 6, 2f);
-                    var derivative = new double[rows * k];
-                    ModelGen.Kernels.GeluForward(new float[rows * k], derivative, h);
-                    var expected = new float[rows * k];
-                    ModelGen.Kernels.LinearBackwardInput(expected, dy, w, rows, k, n);
-                    ModelGen.Kernels.GeluBackward(expected, expected, derivative);
+            float[] dy = Reference.Normal(rows * n, 4), w = Reference.Normal(n * k, 2);
+            double[] derivative = GeluDerivative(rows * k);
+            var expected = new float[rows * k];
+            ModelGen.Kernels.LinearBackwardInput(expected, dy, w, rows, k, n);
+            ModelGen.Kernels.GeluBackward(expected, expected, derivative);
 
-                    // One row more than needed and a sentinel after it: the kernel writes rows × in values and nothing else.
-                    var dx = Reference.Normal((rows + 1) * k, 5, 1e3f);
-                    float sentinel = dx[rows * k];
-                    ModelGen.Kernels.LinearBackwardInputThroughGelu(dx, dy, w, derivative, rows, k, n);
-                    Assert.True(expected.AsSpan().SequenceEqual(dx.AsSpan(0, rows * k)), $"{rows}×{k}×{n} on {threads} threads");
-                    Assert.Equal(sentinel, dx[rows * k]);
-                }
-            }
-        }
-        finally
-        {
-            KernelThreads.Count = saved;
+            // One row more than needed and a sentinel after it: the kernel writes rows × in values and nothing else.
+            var dx = Reference.Normal((rows + 1) * k, 5, 1e3f);
+            float sentinel = dx[rows * k];
+            ModelGen.Kernels.LinearBackwardInputThroughGelu(dx, dy, w, derivative, rows, k, n);
+            Assert.True(expected.AsSpan().SequenceEqual(dx.AsSpan(0, rows * k)), $"{rows}×{k}×{n}");
+            Assert.Equal(sentinel, dx[rows * k]);
         }
     });
+
+    /// <summary>gelu′ as GELU's forward saves it, at n normal inputs of standard deviation 2.</summary>
+    internal static double[] GeluDerivative(int n)
+    {
+        var derivative = new double[n];
+        ModelGen.Kernels.GeluForward(new float[n], derivative, Reference.Normal(n, 6, 2f));
+        return derivative;
+    }
 
     [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
     public void BackwardWeightAccumulatesDyTransposedTimesX(int width) => Reference.AtWidth(width, () =>

@@ -75,6 +75,13 @@ public sealed class ThreadingTests
                 ModelGen.Kernels.LinearBackwardInput(dx, dy, w, rows, k, n);
                 return dx;
             });
+            double[] derivative = LinearTests.GeluDerivative(rows * k);
+            SameOnEveryThreadCount($"dx through GELU {shape}", () =>
+            {
+                var dx = new float[rows * k];
+                ModelGen.Kernels.LinearBackwardInputThroughGelu(dx, dy, w, derivative, rows, k, n);
+                return dx;
+            });
             SameOnEveryThreadCount($"dw {shape}", () =>
             {
                 var dw = Reference.Normal(n * k, 5); // accumulates into what is there
