@@ -64,18 +64,19 @@ public static partial class Kernels
                 {
                     nint at = (nint)c0 * destinationStride + r0;
                     Transpose16x16(ref Unsafe.Add(ref destination, at), destinationStride, ref Unsafe.Add(ref source, (nint)r0 * sourceStride + c0), sourceStride,
-                        add: false, scaled, ref scaled ? ref Unsafe.Add(ref scale, at) : ref scale);
+                        add: false, ref scaled ? ref Unsafe.Add(ref scale, at) : ref scale);
                 }
-                TransposeScalar(ref destination, destinationStride, ref source, sourceStride, r0, r0 + 16, c0, cols, scaled, ref scale);
+                TransposeScalar(ref destination, destinationStride, ref source, sourceStride, r0, r0 + 16, c0, cols, ref scale);
             }
         }
-        TransposeScalar(ref destination, destinationStride, ref source, sourceStride, r0, rows, 0, cols, scaled, ref scale);
+        TransposeScalar(ref destination, destinationStride, ref source, sourceStride, r0, rows, 0, cols, ref scale);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeScalar(ref float destination, int destinationStride, ref float source, int sourceStride, int rowStart, int rowEnd, int colStart, int colEnd,
-        bool scaled, ref double scale)
+        ref double scale)
     {
+        bool scaled = !Unsafe.IsNullRef(ref scale);
         for (int r = rowStart; r < rowEnd; r++)
         {
             ref float row = ref Unsafe.Add(ref source, (nint)r * sourceStride);
@@ -89,15 +90,16 @@ public static partial class Kernels
     }
 
     private static void Transpose16x16(ref float d, int destinationStride, ref float s, int sourceStride, bool add = false)
-        => Transpose16x16(ref d, destinationStride, ref s, sourceStride, add, scaled: false, ref Unsafe.NullRef<double>());
+        => Transpose16x16(ref d, destinationStride, ref s, sourceStride, add, ref Unsafe.NullRef<double>());
 
     // One 16 × 16 block through registers: 16 loads, 64 shuffles, 16 stores (with `add`, each row is added to what
-    // the destination holds instead; when `scaled`, each row is multiplied in double by the same row of `scale`, laid
-    // out as the destination, and rounded once). Stage 1 interleaves pairs of rows by 32-bit lanes, stage 2 by 64-bit
+    // the destination holds instead; unless `scale` is a null reference, each row is multiplied in double by the same
+    // row of `scale`, laid out as the destination, and rounded once). Stage 1 interleaves pairs of rows by 32-bit lanes, stage 2 by 64-bit
     // lanes (each 128-bit block then holds a 4 × 4 transposed piece), stages 3 and 4 move the 128-bit blocks into place.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transpose16x16(ref float d, int destinationStride, ref float s, int sourceStride, bool add, bool scaled, ref double scale)
+    private static void Transpose16x16(ref float d, int destinationStride, ref float s, int sourceStride, bool add, ref double scale)
     {
+        bool scaled = !Unsafe.IsNullRef(ref scale);
         nint stride = sourceStride;
         Vector512<float> a0 = Vector512.LoadUnsafe(ref s), a1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref s, stride));
         Vector512<float> a2 = Vector512.LoadUnsafe(ref Unsafe.Add(ref s, 2 * stride)), a3 = Vector512.LoadUnsafe(ref Unsafe.Add(ref s, 3 * stride));
@@ -131,32 +133,34 @@ public static partial class Kernels
         Vector512<float> v12 = Avx512F.Shuffle4x128(u8, u12, 0xDD), v13 = Avx512F.Shuffle4x128(u9, u13, 0xDD);
         Vector512<float> v14 = Avx512F.Shuffle4x128(u10, u14, 0xDD), v15 = Avx512F.Shuffle4x128(u11, u15, 0xDD);
 
+        // Each row's scale is `p` further on; without a scale the offsets stay 0, so it stays a null reference.
         nint p = destinationStride;
-        Put(ref d, Avx512F.Shuffle4x128(v0, v8, 0x88), add, scaled, ref scale);
-        Put(ref Unsafe.Add(ref d, p), Avx512F.Shuffle4x128(v1, v9, 0x88), add, scaled, ref Unsafe.Add(ref scale, scaled ? p : 0));
-        Put(ref Unsafe.Add(ref d, 2 * p), Avx512F.Shuffle4x128(v2, v10, 0x88), add, scaled, ref Unsafe.Add(ref scale, scaled ? 2 * p : 0));
-        Put(ref Unsafe.Add(ref d, 3 * p), Avx512F.Shuffle4x128(v3, v11, 0x88), add, scaled, ref Unsafe.Add(ref scale, scaled ? 3 * p : 0));
-        Put(ref Unsafe.Add(ref d, 4 * p), Avx512F.Shuffle4x128(v4, v12, 0x88), add, scaled, ref Unsafe.Add(ref scale, scaled ? 4 * p : 0));
-        Put(ref Unsafe.Add(ref d, 5 * p), Avx512F.Shuffle4x128(v5, v13, 0x88), add, scaled, ref Unsafe.Add(ref scale, scaled ? 5 * p : 0));
-        Put(ref Unsafe.Add(ref d, 6 * p), Avx512F.Shuffle4x128(v6, v14, 0x88), add, scaled, ref Unsafe.Add(ref scale, scaled ? 6 * p : 0));
-        Put(ref Unsafe.Add(ref d, 7 * p), Avx512F.Shuffle4x128(v7, v15, 0x88), add, scaled, ref Unsafe.Add(ref scale, scaled ? 7 * p : 0));
-        Put(ref Unsafe.Add(ref d, 8 * p), Avx512F.Shuffle4x128(v0, v8, 0xDD), add, scaled, ref Unsafe.Add(ref scale, scaled ? 8 * p : 0));
-        Put(ref Unsafe.Add(ref d, 9 * p), Avx512F.Shuffle4x128(v1, v9, 0xDD), add, scaled, ref Unsafe.Add(ref scale, scaled ? 9 * p : 0));
-        Put(ref Unsafe.Add(ref d, 10 * p), Avx512F.Shuffle4x128(v2, v10, 0xDD), add, scaled, ref Unsafe.Add(ref scale, scaled ? 10 * p : 0));
-        Put(ref Unsafe.Add(ref d, 11 * p), Avx512F.Shuffle4x128(v3, v11, 0xDD), add, scaled, ref Unsafe.Add(ref scale, scaled ? 11 * p : 0));
-        Put(ref Unsafe.Add(ref d, 12 * p), Avx512F.Shuffle4x128(v4, v12, 0xDD), add, scaled, ref Unsafe.Add(ref scale, scaled ? 12 * p : 0));
-        Put(ref Unsafe.Add(ref d, 13 * p), Avx512F.Shuffle4x128(v5, v13, 0xDD), add, scaled, ref Unsafe.Add(ref scale, scaled ? 13 * p : 0));
-        Put(ref Unsafe.Add(ref d, 14 * p), Avx512F.Shuffle4x128(v6, v14, 0xDD), add, scaled, ref Unsafe.Add(ref scale, scaled ? 14 * p : 0));
-        Put(ref Unsafe.Add(ref d, 15 * p), Avx512F.Shuffle4x128(v7, v15, 0xDD), add, scaled, ref Unsafe.Add(ref scale, scaled ? 15 * p : 0));
+        Put(ref d, Avx512F.Shuffle4x128(v0, v8, 0x88), add, ref scale);
+        Put(ref Unsafe.Add(ref d, p), Avx512F.Shuffle4x128(v1, v9, 0x88), add, ref Unsafe.Add(ref scale, scaled ? p : 0));
+        Put(ref Unsafe.Add(ref d, 2 * p), Avx512F.Shuffle4x128(v2, v10, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 2 * p : 0));
+        Put(ref Unsafe.Add(ref d, 3 * p), Avx512F.Shuffle4x128(v3, v11, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 3 * p : 0));
+        Put(ref Unsafe.Add(ref d, 4 * p), Avx512F.Shuffle4x128(v4, v12, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 4 * p : 0));
+        Put(ref Unsafe.Add(ref d, 5 * p), Avx512F.Shuffle4x128(v5, v13, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 5 * p : 0));
+        Put(ref Unsafe.Add(ref d, 6 * p), Avx512F.Shuffle4x128(v6, v14, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 6 * p : 0));
+        Put(ref Unsafe.Add(ref d, 7 * p), Avx512F.Shuffle4x128(v7, v15, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 7 * p : 0));
+        Put(ref Unsafe.Add(ref d, 8 * p), Avx512F.Shuffle4x128(v0, v8, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 8 * p : 0));
+        Put(ref Unsafe.Add(ref d, 9 * p), Avx512F.Shuffle4x128(v1, v9, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 9 * p : 0));
+        Put(ref Unsafe.Add(ref d, 10 * p), Avx512F.Shuffle4x128(v2, v10, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 10 * p : 0));
+        Put(ref Unsafe.Add(ref d, 11 * p), Avx512F.Shuffle4x128(v3, v11, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 11 * p : 0));
+        Put(ref Unsafe.Add(ref d, 12 * p), Avx512F.Shuffle4x128(v4, v12, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 12 * p : 0));
+        Put(ref Unsafe.Add(ref d, 13 * p), Avx512F.Shuffle4x128(v5, v13, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 13 * p : 0));
+        Put(ref Unsafe.Add(ref d, 14 * p), Avx512F.Shuffle4x128(v6, v14, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 14 * p : 0));
+        Put(ref Unsafe.Add(ref d, 15 * p), Avx512F.Shuffle4x128(v7, v15, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 15 * p : 0));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(ref float destination, Vector512<float> row, bool add) => Put(ref destination, row, add, scaled: false, ref Unsafe.NullRef<double>());
+    private static void Put(ref float destination, Vector512<float> row, bool add) => Put(ref destination, row, add, ref Unsafe.NullRef<double>());
 
+    // With `scale` not a null reference, the row is first multiplied by it in double and rounded once.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(ref float destination, Vector512<float> row, bool add, bool scaled, ref double scale)
+    private static void Put(ref float destination, Vector512<float> row, bool add, ref double scale)
     {
-        if (scaled) row = Simd512.MultiplyInDouble(row, ref scale, 0);
+        if (!Unsafe.IsNullRef(ref scale)) row = Simd512.MultiplyInDouble(row, ref scale, 0);
         (add ? Vector512.LoadUnsafe(ref destination) + row : row).StoreUnsafe(ref destination);
     }
 
