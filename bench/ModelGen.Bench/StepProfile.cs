@@ -67,9 +67,8 @@ internal static class StepProfile
                 if (train is not null)
                 {
                     next.CopyTo(rows, 0);
-                    Idx.GatherScaled(train, Pixels, rows, x.Span);
                     Pick(next);
-                    Idx.PrefetchRows(train, Pixels, next);
+                    Idx.GatherScaled(train, Pixels, rows, x.Span, next);
                 }
                 for (int i = 0; i < Batch; i++) labels[i] = (rows[i] + i) % 10; // any classes: they do not change what a step costs
                 gather += Stopwatch.GetTimestamp() - start;

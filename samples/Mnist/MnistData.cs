@@ -58,13 +58,11 @@ public sealed class MnistData
 
     /// <summary>
     /// Writes the training images <paramref name="indices"/>, scaled to [0, 1] (x / 255, as ToTensor), one after
-    /// another into <paramref name="destination"/>.
+    /// another into <paramref name="destination"/>, and starts bringing the images <paramref name="next"/> (the next
+    /// batch, while this one trains) into the processor's caches.
     /// </summary>
-    public void CopyTrainImages(ReadOnlySpan<int> indices, Span<float> destination)
-        => Idx.GatherScaled(TrainPixels, ImageSize, indices, destination);
-
-    /// <summary>Starts bringing the training images <paramref name="indices"/> into the processor's caches (the next batch, while this one trains).</summary>
-    public void PrefetchTrainImages(ReadOnlySpan<int> indices) => Idx.PrefetchRows(TrainPixels, ImageSize, indices);
+    public void CopyTrainImages(ReadOnlySpan<int> indices, Span<float> destination, ReadOnlySpan<int> next = default)
+        => Idx.GatherScaled(TrainPixels, ImageSize, indices, destination, next);
 
     /// <summary>Training labels, (TrainCount).</summary>
     public int[] TrainLabels { get; }

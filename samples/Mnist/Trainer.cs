@@ -213,9 +213,9 @@ public sealed class Trainer
             {
                 int first = b * batch;
                 int rows = Math.Min(batch, n - first);
-                data.CopyTrainImages(order.AsSpan(first, rows), images.Span);
+                // Also asks for the next batch's images, so that they are in the caches by the next step.
+                data.CopyTrainImages(order.AsSpan(first, rows), images.Span, order.AsSpan(first + rows, Math.Min(batch, n - first - rows)));
                 for (int r = 0; r < rows; r++) labels[r] = data.TrainLabels[order[first + r]];
-                if (b + 1 < stepsPerEpoch) data.PrefetchTrainImages(order.AsSpan(first + rows, Math.Min(batch, n - first - rows)));
 
                 optimizer.LearningRate = LearningRate.At(options.Schedule, options.LearningRate, step, totalSteps);
                 BeforeStep?.Invoke(model, step);

@@ -112,7 +112,18 @@ public static class Idx
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A row index is outside the pixels, or rowLength is not positive.</exception>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than rows × rowLength.</exception>
-    public static unsafe void GatherScaled(ReadOnlySpan<byte> pixels, int rowLength, ReadOnlySpan<int> rows, Span<float> destination)
+    public static void GatherScaled(ReadOnlySpan<byte> pixels, int rowLength, ReadOnlySpan<int> rows, Span<float> destination)
+        => GatherScaled(pixels, rowLength, rows, destination, default);
+
+    /// <summary>
+    /// <see cref="GatherScaled(ReadOnlySpan{byte}, int, ReadOnlySpan{int}, Span{float})"/>, and then
+    /// <see cref="PrefetchRows"/> of <paramref name="nextRows"/> (the next batch), each kernel thread asking for its
+    /// share of them after gathering its share of this batch: the same result, with the requests split over the
+    /// threads instead of made by the caller alone. Rows of <paramref name="nextRows"/> outside the pixels are ignored.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A row index is outside the pixels, or rowLength is not positive.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than rows × rowLength.</exception>
+    public static unsafe void GatherScaled(ReadOnlySpan<byte> pixels, int rowLength, ReadOnlySpan<int> rows, Span<float> destination, ReadOnlySpan<int> nextRows)
     {
         if (rowLength <= 0) throw new ArgumentOutOfRangeException(nameof(rowLength), rowLength, "rowLength must be positive.");
         if (destination.Length < (long)rows.Length * rowLength)
@@ -123,11 +134,20 @@ public static class Idx
             if ((uint)rows[i] >= (uint)available)
                 throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"rows[{i}] = {rows[i]} is not a row of the {available} in pixels.");
         }
+        if (rows.IsEmpty)
+        {
+            PrefetchRows(pixels, rowLength, nextRows);
+            return;
+        }
         fixed (byte* source = pixels)
-        fixed (int* indices = rows)
+        fixed (int* indices = rows, next = nextRows)
         fixed (float* target = destination)
         {
-            var batch = new Gather { Source = source, Rows = indices, Target = target, RowLength = rowLength };
+            var batch = new Gather
+            {
+                Source = source, Rows = indices, Target = target, RowLength = rowLength, Count = rows.Length,
+                Available = available, NextRows = next, NextCount = nextRows.Length,
+            };
             KernelThreads.For(rows.Length, &batch, &GatherRows, minimumPerThread: 8);
         }
     }
@@ -135,20 +155,28 @@ public static class Idx
     /// <summary>
     /// Asks the processor to start bringing rows <paramref name="rows"/> of <paramref name="pixels"/> into its caches
     /// and returns at once: a trainer calls it with the next batch's rows before it trains on this one, so that the
-    /// next <see cref="GatherScaled"/> finds them there (64 random MNIST images otherwise cost a cache miss or more
-    /// each). A hint only: it changes no data, and rows outside the pixels are ignored.
+    /// next gather finds them there (64 random MNIST images otherwise cost a cache miss or more each); the gather's
+    /// overload with <c>nextRows</c> does the same, split over the kernel threads. A hint only: it changes no data,
+    /// and rows outside the pixels are ignored.
     /// </summary>
     public static unsafe void PrefetchRows(ReadOnlySpan<byte> pixels, int rowLength, ReadOnlySpan<int> rows)
     {
         if (!Sse.IsSupported || rowLength <= 0) return;
         int available = pixels.Length / rowLength;
         fixed (byte* source = pixels)
+        fixed (int* indices = rows)
         {
-            foreach (int row in rows)
-            {
-                if ((uint)row >= (uint)available) continue;
-                RequestLines(source + (nint)row * rowLength, rowLength, intoL1: false);
-            }
+            RequestRows(source, rowLength, available, indices, 0, rows.Length);
+        }
+    }
+
+    // Prefetches into L2 rows[begin .. end) of the pixels (`available` rows of rowLength bytes), skipping rows outside them.
+    private static unsafe void RequestRows(byte* source, int rowLength, int available, int* rows, int begin, int end)
+    {
+        for (int i = begin; i < end; i++)
+        {
+            if ((uint)rows[i] >= (uint)available) continue;
+            RequestLines(source + (nint)rows[i] * rowLength, rowLength, intoL1: false);
         }
     }
 
@@ -170,7 +198,9 @@ public static class Idx
         public byte* Source;
         public int* Rows;
         public float* Target;
-        public int RowLength;
+        public int RowLength, Count, Available;
+        public int* NextRows;
+        public int NextCount;
     }
 
     // Rows [begin, end): every line of them is requested first, so their cache misses overlap instead of coming one
@@ -184,6 +214,10 @@ public static class Idx
         for (int i = begin; i < end && Sse.IsSupported; i++) RequestLines(g->Source + (nint)g->Rows[i] * n, n, intoL1: true);
         for (int i = begin; i < end; i++)
             ScalePixels(new ReadOnlySpan<byte>(g->Source + (nint)g->Rows[i] * n, n), new Span<float>(g->Target + (nint)i * n, n));
+        // The same share of the next batch's rows: rows [begin, end) of Count ask for next rows [begin, end) of NextCount
+        // scaled, so the parts together cover each next row once.
+        if (g->NextCount > 0 && Sse.IsSupported)
+            RequestRows(g->Source, n, g->Available, g->NextRows, (int)((long)begin * g->NextCount / g->Count), (int)((long)end * g->NextCount / g->Count));
     }
 
     /// <summary>

@@ -66,6 +66,28 @@ public sealed class IdxTests
     }
 
     [Fact]
+    public void GatherScaledWithTheNextRowsGathersTheSameAndIgnoresNextRowsOutside()
+    {
+        var pixels = new byte[50 * 784];
+        new Random(5).NextBytes(pixels);
+        byte[] before = (byte[])pixels.Clone();
+        int[] rows = [.. Enumerable.Range(0, 40).Select(i => (i * 17) % 50)];
+        var expected = new float[rows.Length * 784];
+        var batch = new float[rows.Length * 784];
+        Idx.GatherScaled(pixels, 784, rows, expected);
+        Idx.GatherScaled(pixels, 784, rows, batch, [0, 49, 7, 50, -1, int.MaxValue, int.MinValue, 3, 3]);
+        Assert.Equal(expected, batch);
+        Array.Clear(batch);
+        Idx.GatherScaled(pixels, 784, rows.AsSpan(0, 1), batch, [.. Enumerable.Range(0, 50)]);
+        Assert.Equal(expected.AsSpan(0, 784).ToArray(), batch.AsSpan(0, 784).ToArray());
+        Assert.All(batch.Skip(784), value => Assert.Equal(0f, value));
+        Idx.GatherScaled(pixels, 784, [], batch, [1, 2]);
+        Assert.Equal(before, pixels);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Idx.GatherScaled(pixels, 784, [3, 50], batch, [1]));
+        Assert.Contains("rows[1] = 50 is not a row of the 50 in pixels", error.Message);
+    }
+
+    [Fact]
     public void PrefetchRowsIsAHintThatChangesNothingAndIgnoresRowsOutside()
     {
         var pixels = new byte[50 * 784 + 5];

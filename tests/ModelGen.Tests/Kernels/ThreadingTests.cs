@@ -230,6 +230,21 @@ public sealed class ThreadingTests
         return values;
     });
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(64)]
+    [InlineData(67)]
+    public void GatheringWithTheNextRowsIsIdenticalOnEveryThreadCount(int rows) => SameOnEveryThreadCount($"gather of {rows} rows", () =>
+    {
+        var pixels = new byte[100 * 784];
+        new Random(6).NextBytes(pixels);
+        int[] chosen = [.. Enumerable.Range(0, rows).Select(i => (i * 37) % 100)];
+        var batch = new float[rows * 784];
+        ModelGen.IO.Idx.GatherScaled(pixels, 784, chosen, batch, [.. Enumerable.Range(0, 64).Select(i => (i * 13) % 100)]);
+        for (int i = 0; i < rows; i++) Assert.Equal(pixels[chosen[i] * 784 + 400] / 255f, batch[i * 784 + 400]);
+        return batch;
+    });
+
     [Fact]
     public void TrainingTheMnistClassifierIsIdenticalOnOneAndTwoThreads()
     {
