@@ -103,7 +103,6 @@ internal static class StepProfile
         string kernel = site[(site.LastIndexOf(" · ", StringComparison.Ordinal) + 3)..];
         return kernel switch
         {
-            "LinearBackwardBias" => "bias gradients",
             _ when kernel.StartsWith("Linear", StringComparison.Ordinal) => "products",
             _ when kernel.StartsWith("LayerNorm", StringComparison.Ordinal) => "LayerNorm",
             _ when kernel.StartsWith("Gelu", StringComparison.Ordinal) => "GELU",

@@ -57,8 +57,9 @@ internal static partial class LinearLayer
         public override void EmitBackward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {name}: Linear backward");
-            writer.WriteLine($"{Kernels}.LinearBackwardWeight{Transposed}(d_{weight.Member}, {y.Grad}, {x.Value}, {Sizes}{SkipZeroInputs}, {Accumulate});");
-            if (bias is not null) writer.WriteLine($"{Kernels}.LinearBackwardBias(d_{bias.Member}, {y.Grad}, {x.Rows}, {Literal.Int(y.Last)}, {Accumulate});");
+            // The bias's gradient, the column sums of dy, is shared out in the weight gradient's parallel region.
+            string dbias = bias is null ? "" : $", dbias: d_{bias.Member}";
+            writer.WriteLine($"{Kernels}.LinearBackwardWeight{Transposed}(d_{weight.Member}, {y.Grad}, {x.Value}, {Sizes}{SkipZeroInputs}, {Accumulate}{dbias});");
             // The model input needs no gradient: skipping it saves the largest product of the first layer.
             if (x.ThroughGelu is { } gelu)
                 writer.WriteLine($"{Kernels}.LinearBackwardInputThroughGelu({gelu.InputGrad}, {y.Grad}, {weight.Member}, {gelu.Derivative}[..({x.Count})], {Sizes});");

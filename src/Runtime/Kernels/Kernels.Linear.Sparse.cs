@@ -37,12 +37,15 @@ public static partial class Kernels
     private unsafe struct SparseProduct
     {
         public float* Dw, Panels, X;
+
+        /// <summary>The bias's gradient, or null; and dy (rows, N), from which it sums.</summary>
+        public float* Bias, Dy;
         public Shape Shape;
         public bool Accumulate, Transposed;
     }
 
     // dw (outFeatures, inFeatures), or with `transposed` dwT (inFeatures, outFeatures).
-    private static unsafe void SparseWeightGradient(ref float dw, ref float dy, ref float x, Shape shape, bool accumulate, bool transposed = false)
+    private static unsafe void SparseWeightGradient(ref float dw, ref float dbias, ref float dy, ref float x, Shape shape, bool accumulate, bool transposed = false)
     {
         // dy in panels of 128 outputs, each row of a panel contiguous (512 bytes): dy's own rows are N floats apart,
         // and at N = 256 one half of each of 64 rows falls into half of L1's sets.
@@ -50,9 +53,9 @@ public static partial class Kernels
         ref float packed = ref Scratch(ref t_transposedOutput, rows * n);
         for (int p = 0; p < panels; p++)
             CopyColumns(ref Unsafe.Add(ref packed, (nint)p * rows * SparsePanelOutputs), ref dy, rows, n, p * SparsePanelOutputs, SparsePanelOutputs);
-        fixed (float* pdw = &dw, px = &x, pPanels = &packed)
+        fixed (float* pdw = &dw, pdb = &dbias, pdy = &dy, px = &x, pPanels = &packed)
         {
-            var product = new SparseProduct { Dw = pdw, Panels = pPanels, X = px, Shape = shape, Accumulate = accumulate, Transposed = transposed };
+            var product = new SparseProduct { Dw = pdw, Bias = pdb, Dy = pdy, Panels = pPanels, X = px, Shape = shape, Accumulate = accumulate, Transposed = transposed };
             KernelThreads.For(shape.K / SparseUnitColumns, &product, &SparseWeightGradientPart, minimumPerThread: 1);
         }
     }
@@ -104,6 +107,11 @@ public static partial class Kernels
                         ref Unsafe.Add(ref sums, o), SparsePanelOutputs, add: p->Accumulate);
                 }
             }
+        }
+        if (p->Bias != null)
+        {
+            int all = k / SparseUnitColumns;
+            BiasGradient(ref *p->Bias, ref *p->Dy, rows, n, BiasShareStart(begin, all, n), BiasShareStart(end, all, n), p->Accumulate);
         }
     }
 

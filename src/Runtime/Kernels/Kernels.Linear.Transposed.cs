@@ -85,8 +85,13 @@ public static partial class Kernels
     /// infinite dy facing a zero input gives 0 instead of NaN where zeros are skipped).
     /// </param>
     /// <param name="accumulate">Add into dwT (the default), or write over it with the values of adding into zeros.</param>
+    /// <param name="dbias">
+    /// The bias's gradient (outFeatures), or empty (the default) for none: as in <see cref="LinearBackwardWeight"/>,
+    /// it gets what <see cref="LinearBackwardBias"/> would give it, bit for bit, in the same parallel region where
+    /// zeros are skipped.
+    /// </param>
     public static void LinearBackwardWeightTransposed(Span<float> dwT, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rows, int inFeatures, int outFeatures,
-        bool skipZeroInputs = false, bool accumulate = true)
+        bool skipZeroInputs = false, bool accumulate = true, Span<float> dbias = default)
     {
         CheckNonNegative(rows);
         CheckNonNegative(inFeatures);
@@ -94,15 +99,18 @@ public static partial class Kernels
         CheckLength(dwT, (long)inFeatures * outFeatures);
         CheckLength(dy, (long)rows * outFeatures);
         CheckLength(x, (long)rows * inFeatures);
+        if (!dbias.IsEmpty) CheckLength(dbias, outFeatures);
         var shape = new Shape(rows, inFeatures, outFeatures);
         if (skipZeroInputs && SparseWeightGradientFits(shape))
         {
-            SparseWeightGradient(ref MemoryMarshal.GetReference(dwT), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), shape, accumulate, transposed: true);
+            SparseWeightGradient(ref MemoryMarshal.GetReference(dwT), ref MemoryMarshal.GetReference(dbias), ref MemoryMarshal.GetReference(dy),
+                ref MemoryMarshal.GetReference(x), shape, accumulate, transposed: true);
             return;
         }
         // dwT = xᵀ·dy is the weight gradient of a layer from outFeatures to inFeatures whose output gradient is x and
         // whose input is dy: each value the same terms in the same row order.
         LinearBackwardWeight(dwT, x, dy, rows, inFeatures: outFeatures, outFeatures: inFeatures, skipZeroInputs: false, accumulate);
+        if (!dbias.IsEmpty) LinearBackwardBias(dbias, dy, rows, outFeatures, accumulate);
     }
 
     // Outputs per tile: 4 vectors, which with 4 rows make 16 accumulators; per listed feature 4 loads of wT and 4

@@ -142,8 +142,13 @@ public static partial class Kernels
     /// Add into dw (the default, as autograd accumulates <c>.grad</c>), or write over it: the values of adding into
     /// zeros, bit for bit, without reading dw or needing it zeroed first.
     /// </param>
+    /// <param name="dbias">
+    /// The bias's gradient (outFeatures), or empty (the default) for none. When given, it gets what
+    /// <see cref="LinearBackwardBias"/> would give it, bit for bit (added into or overwritten as dw is), computed in
+    /// the same parallel region as dw: each thread sums its share of dy's columns after its share of dw.
+    /// </param>
     public static void LinearBackwardWeight(Span<float> dw, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rows, int inFeatures, int outFeatures,
-        bool skipZeroInputs = false, bool accumulate = true)
+        bool skipZeroInputs = false, bool accumulate = true, Span<float> dbias = default)
     {
         CheckNonNegative(rows);
         CheckNonNegative(inFeatures);
@@ -151,10 +156,11 @@ public static partial class Kernels
         CheckLength(dw, (long)outFeatures * inFeatures);
         CheckLength(dy, (long)rows * outFeatures);
         CheckLength(x, (long)rows * inFeatures);
-        if (inFeatures == 0 || outFeatures == 0) return;
-        if (rows == 0)
+        if (!dbias.IsEmpty) CheckLength(dbias, outFeatures);
+        if (inFeatures == 0 || outFeatures == 0 || rows == 0)
         {
             if (!accumulate) dw[..(outFeatures * inFeatures)].Clear();
+            if (!dbias.IsEmpty) LinearBackwardBias(dbias, dy, rows, outFeatures, accumulate);
             return;
         }
 
@@ -162,12 +168,13 @@ public static partial class Kernels
         ref float dws = ref MemoryMarshal.GetReference(dw);
         ref float dys = ref MemoryMarshal.GetReference(dy);
         ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float dbs = ref MemoryMarshal.GetReference(dbias);
         switch (Widths.For(inFeatures))
         {
-            case VectorWidth.V512: WeightGradientTiles<Simd512, Vector512<float>>(ref dws, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
-            case VectorWidth.V256: WeightGradientTiles<Simd256, Vector256<float>>(ref dws, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
-            case VectorWidth.V128: WeightGradientTiles<Simd128, Vector128<float>>(ref dws, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
-            default: WeightGradientTiles<Simd1, float>(ref dws, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
+            case VectorWidth.V512: WeightGradientTiles<Simd512, Vector512<float>>(ref dws, ref dbs, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
+            case VectorWidth.V256: WeightGradientTiles<Simd256, Vector256<float>>(ref dws, ref dbs, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
+            case VectorWidth.V128: WeightGradientTiles<Simd128, Vector128<float>>(ref dws, ref dbs, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
+            default: WeightGradientTiles<Simd1, float>(ref dws, ref dbs, ref dys, ref xs, shape, skipZeroInputs, accumulate); break;
         }
     }
 
@@ -184,25 +191,40 @@ public static partial class Kernels
         CheckNonNegative(outFeatures);
         CheckLength(dbias, outFeatures);
         CheckLength(dy, (long)rows * outFeatures);
-        if (!accumulate) dbias[..outFeatures].Clear();
-        if (rows == 0 || outFeatures == 0) return;
+        BiasGradient(ref MemoryMarshal.GetReference(dbias), ref MemoryMarshal.GetReference(dy), rows, outFeatures, 0, outFeatures, accumulate);
+    }
 
-        ref float db = ref MemoryMarshal.GetReference(dbias);
-        ref float dys = ref MemoryMarshal.GetReference(dy);
-        switch (Widths.For(outFeatures))
+    // dbias[c0 .. c1) (+)= Σ over rows of dy[r, c0 .. c1), dy's rows n apart: LinearBackwardBias on those columns, the
+    // same bits whichever columns a call takes (each column is summed on its own, row by row).
+    private static void BiasGradient(ref float dbias, ref float dy, int rows, int n, int c0, int c1, bool accumulate)
+    {
+        int columns = c1 - c0;
+        if (columns <= 0) return;
+        ref float db = ref Unsafe.Add(ref dbias, c0);
+        ref float dys = ref Unsafe.Add(ref dy, c0);
+        if (!accumulate) MemoryMarshal.CreateSpan(ref db, columns).Clear();
+        if (rows == 0) return;
+        switch (Widths.For(columns))
         {
-            case VectorWidth.V512: ColumnSums<Simd512, Vector512<float>>(ref db, ref dys, rows, outFeatures); break;
-            case VectorWidth.V256: ColumnSums<Simd256, Vector256<float>>(ref db, ref dys, rows, outFeatures); break;
-            case VectorWidth.V128: ColumnSums<Simd128, Vector128<float>>(ref db, ref dys, rows, outFeatures); break;
-            default: ColumnSums<Simd1, float>(ref db, ref dys, rows, outFeatures); break;
+            case VectorWidth.V512: ColumnSums<Simd512, Vector512<float>>(ref db, ref dys, rows, columns, n); break;
+            case VectorWidth.V256: ColumnSums<Simd256, Vector256<float>>(ref db, ref dys, rows, columns, n); break;
+            case VectorWidth.V128: ColumnSums<Simd128, Vector128<float>>(ref db, ref dys, rows, columns, n); break;
+            default: ColumnSums<Simd1, float>(ref db, ref dys, rows, columns, n); break;
         }
     }
 
-    // sums[c] += Σ over rows of m[r, c], row by row: each lane adds its column down the rows in registers, 4 vectors
-    // at a time, so every sum sees the same additions in the same order as adding whole rows into sums one by one.
-    // The last n mod W columns go through one overlapping vector that keeps the lanes already summed.
+    // A product part's share of the bias gradient's columns, for the part covering units [begin, end) of `units`:
+    // whole groups of 16 columns, in proportion, with the rest to the last part. The shares tile [0, n) whatever
+    // parts the threads take.
+    private static int BiasShareStart(int unit, int units, int n)
+        => unit >= units ? n : (int)((long)unit * ((n + 15) / 16) / units) * 16;
+
+    // sums[c] += Σ over rows of m[r, c] for c in [0, n), m's rows `stride` apart, row by row: each lane adds its column
+    // down the rows in registers, 4 vectors at a time, so every sum sees the same additions in the same order as adding
+    // whole rows into sums one by one. The last n mod W columns go through one overlapping vector that keeps the lanes
+    // already summed.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnSums<TS, TVec>(ref float sums, ref float m, int rows, int n)
+    private static void ColumnSums<TS, TVec>(ref float sums, ref float m, int rows, int n, int stride)
         where TS : ISimd<TVec> where TVec : struct
     {
         nuint width = (nuint)TS.Count, columns = (nuint)n, c = 0;
@@ -212,7 +234,7 @@ public static partial class Kernels
             TVec a0 = TS.Load(ref s, 0), a1 = TS.Load(ref s, width), a2 = TS.Load(ref s, 2 * width), a3 = TS.Load(ref s, 3 * width);
             for (int r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref Row(ref m, r, n), c);
+                ref float row = ref Unsafe.Add(ref Row(ref m, r, stride), c);
                 a0 = TS.Add(a0, TS.Load(ref row, 0));
                 a1 = TS.Add(a1, TS.Load(ref row, width));
                 a2 = TS.Add(a2, TS.Load(ref row, 2 * width));
@@ -221,12 +243,12 @@ public static partial class Kernels
             TS.Store(a0, ref s, 0); TS.Store(a1, ref s, width); TS.Store(a2, ref s, 2 * width); TS.Store(a3, ref s, 3 * width);
         }
         for (; c + width <= columns; c += width)
-            TS.Store(ColumnSum<TS, TVec>(ref sums, ref m, rows, n, c), ref sums, c);
+            TS.Store(ColumnSum<TS, TVec>(ref sums, ref m, rows, stride, c), ref sums, c);
         if (c < columns)
         {
             nuint last = columns - width;
             TVec fresh = TS.LanesFrom((int)(c - last));
-            TS.Store(TS.Select(fresh, ColumnSum<TS, TVec>(ref sums, ref m, rows, n, last), TS.Load(ref sums, last)), ref sums, last);
+            TS.Store(TS.Select(fresh, ColumnSum<TS, TVec>(ref sums, ref m, rows, stride, last), TS.Load(ref sums, last)), ref sums, last);
         }
     }
 
@@ -529,6 +551,9 @@ public static partial class Kernels
     private unsafe struct GradientProduct
     {
         public float* Out, Dy, Other;
+
+        /// <summary>dW only: the bias's gradient, or null.</summary>
+        public float* Bias;
         public Shape Shape;
         public ColumnUnits Units;
         public bool SkipZeroInputs;
@@ -645,18 +670,18 @@ public static partial class Kernels
     // columns × every output (at 64 × 784 × 256, 13 units of about 8 µs), so chunks of a single unit are worth their
     // claim: with skipped rows the units' costs differ, and single units balance the threads (dW on an MNIST batch,
     // two threads: 53.3-53.9 µs in chunks of at least 2 units, 48.2 µs in single units).
-    private static unsafe void WeightGradientTiles<TS, TVec>(ref float dw, ref float dy, ref float x, Shape shape, bool skipZeroInputs, bool accumulate)
+    private static unsafe void WeightGradientTiles<TS, TVec>(ref float dw, ref float dbias, ref float dy, ref float x, Shape shape, bool skipZeroInputs, bool accumulate)
         where TS : ISimd<TVec> where TVec : struct
     {
         if (skipZeroInputs && typeof(TS) == typeof(Simd512) && SparseWeightGradientFits(shape))
         {
-            SparseWeightGradient(ref dw, ref dy, ref x, shape, accumulate);
+            SparseWeightGradient(ref dw, ref dbias, ref dy, ref x, shape, accumulate);
             return;
         }
         var units = new ColumnUnits(shape.K, TS.Count);
-        fixed (float* pdw = &dw, pdy = &dy, px = &x)
+        fixed (float* pdw = &dw, pdb = &dbias, pdy = &dy, px = &x)
         {
-            var product = new GradientProduct { Out = pdw, Dy = pdy, Other = px, Shape = shape, Units = units, SkipZeroInputs = skipZeroInputs, Accumulate = accumulate };
+            var product = new GradientProduct { Out = pdw, Bias = pdb, Dy = pdy, Other = px, Shape = shape, Units = units, SkipZeroInputs = skipZeroInputs, Accumulate = accumulate };
             KernelThreads.For(units.Claimable, &product, &WeightGradientPart<TS, TVec>, minimumPerThread: 1);
         }
     }
@@ -709,6 +734,11 @@ public static partial class Kernels
                 for (int o0 = 0; o0 < n; o0 += 4)
                     WeightGradientTile1<TS, TVec>(ref dw, ref dy, ref x, shape, o0, c, fresh, accumulate);
             }
+        }
+        if (p->Bias != null)
+        {
+            int units = p->Units.Claimable;
+            BiasGradient(ref *p->Bias, ref dy, shape.Rows, n, BiasShareStart(begin, units, n), BiasShareStart(end, units, n), accumulate);
         }
     }
 

@@ -88,6 +88,37 @@ public sealed class LinearTests
         }
     });
 
+    // The weight gradient with the bias's gradient in the same call (the generated code's form) gives each exactly what
+    // the two kernels give on their own, bit for bit, at every width: dense and skipping zeros, dW and dWᵀ, added into
+    // what is there or written over it, with a sentinel after the bias's gradient.
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void BackwardWeightWithTheBiasIsBothGradientsOnTheirOwn(int width) => Reference.AtWidth(width, () =>
+    {
+        foreach (var (rows, k, n) in s_shapes.Append((64, 784, 256)).Append((32, 48, 128)).Append((0, 16, 128)))
+        {
+            float[] dy = Reference.Normal(rows * n, 4), dense = Reference.Normal(rows * k, 1), sparse = SkipZeroInputsTests.SparseInput(rows, k, 1);
+            foreach (bool skip in new[] { false, true })
+                foreach (bool transposed in new[] { false, true })
+                    foreach (bool accumulate in new[] { true, false })
+                    {
+                        float[] x = skip ? sparse : dense;
+                        float[] expectedW = Reference.Normal(n * k, 5), expectedB = Reference.Normal(n + 1, 6);
+                        float[] dw = (float[])expectedW.Clone(), db = (float[])expectedB.Clone();
+                        if (transposed) ModelGen.Kernels.LinearBackwardWeightTransposed(expectedW, dy, x, rows, k, n, skip, accumulate);
+                        else ModelGen.Kernels.LinearBackwardWeight(expectedW, dy, x, rows, k, n, skip, accumulate);
+                        ModelGen.Kernels.LinearBackwardBias(expectedB, dy, rows, n, accumulate);
+
+                        if (transposed) ModelGen.Kernels.LinearBackwardWeightTransposed(dw, dy, x, rows, k, n, skip, accumulate, db.AsSpan(0, n));
+                        else ModelGen.Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n, skip, accumulate, db.AsSpan(0, n));
+                        string what = $"{rows}×{k}×{n}, skip {skip}, transposed {transposed}, accumulate {accumulate}";
+                        Assert.True(expectedW.AsSpan().SequenceEqual(dw), $"dw {what}");
+                        Assert.True(expectedB.AsSpan().SequenceEqual(db), $"dbias {what}");
+                    }
+        }
+        Assert.Equal("dbias", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.LinearBackwardWeight(new float[6], new float[4], new float[6], 2, 3, 2, dbias: new float[1])).ParamName);
+        Assert.Equal("dbias", Assert.Throws<ArgumentException>(() => ModelGen.Kernels.LinearBackwardWeightTransposed(new float[6], new float[4], new float[6], 2, 3, 2, dbias: new float[1])).ParamName);
+    });
+
     /// <summary>gelu′ as GELU's forward saves it, at n normal inputs of standard deviation 2.</summary>
     internal static double[] GeluDerivative(int n)
     {

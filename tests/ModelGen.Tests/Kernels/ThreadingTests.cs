@@ -82,11 +82,11 @@ public sealed class ThreadingTests
                 ModelGen.Kernels.LinearBackwardInputThroughGelu(dx, dy, w, derivative, rows, k, n);
                 return dx;
             });
-            SameOnEveryThreadCount($"dw {shape}", () =>
+            SameOnEveryThreadCount($"dw and dbias {shape}", () =>
             {
-                var dw = Reference.Normal(n * k, 5); // accumulates into what is there
-                ModelGen.Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n);
-                return dw;
+                float[] dw = Reference.Normal(n * k, 5), db = Reference.Normal(n, 6); // accumulates into what is there
+                ModelGen.Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n, dbias: db);
+                return [.. dw, .. db];
             });
         }
     });
@@ -104,11 +104,11 @@ public sealed class ThreadingTests
                 ModelGen.Kernels.LinearForward(y, x, w, b, rows, k, n, skipZeroInputs: true);
                 return y;
             });
-            SameOnEveryThreadCount($"dw {shape}", () =>
+            SameOnEveryThreadCount($"dw and dbias {shape}", () =>
             {
-                var dw = Reference.Normal(n * k, 5);
-                ModelGen.Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n, skipZeroInputs: true);
-                return dw;
+                float[] dw = Reference.Normal(n * k, 5), db = Reference.Normal(n, 6);
+                ModelGen.Kernels.LinearBackwardWeight(dw, dy, x, rows, k, n, skipZeroInputs: true, dbias: db);
+                return [.. dw, .. db];
             });
             float[] wT = TransposedWeightTests.Transposed(w, n, k);
             foreach (bool skip in new[] { true, false })
@@ -119,11 +119,11 @@ public sealed class ThreadingTests
                     ModelGen.Kernels.LinearForwardTransposed(y, x, wT, b, rows, k, n, skip);
                     return y;
                 });
-                SameOnEveryThreadCount($"dwT {shape}, skip {skip}", () =>
+                SameOnEveryThreadCount($"dwT and dbias {shape}, skip {skip}", () =>
                 {
-                    var dwT = Reference.Normal(k * n, 5);
-                    ModelGen.Kernels.LinearBackwardWeightTransposed(dwT, dy, x, rows, k, n, skip);
-                    return dwT;
+                    float[] dwT = Reference.Normal(k * n, 5), db = Reference.Normal(n, 6);
+                    ModelGen.Kernels.LinearBackwardWeightTransposed(dwT, dy, x, rows, k, n, skip, accumulate: false, dbias: db);
+                    return [.. dwT, .. db];
                 });
             }
         }

@@ -240,7 +240,6 @@ internal partial class Regression : global::ModelGen.IModel<float>
 
         // fit: MLP(3 → 2, depth 1): backward
         // fit.layers.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeightTransposed(d_fit_layers_0_weight, d_fit_layers_0, model_input, rows, 3, 2, skipZeroInputs: true, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_fit_layers_0_bias, d_fit_layers_0, rows, 2, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeightTransposed(d_fit_layers_0_weight, d_fit_layers_0, model_input, rows, 3, 2, skipZeroInputs: true, accumulate: accumulate, dbias: d_fit_layers_0_bias);
     }
 }

@@ -244,8 +244,7 @@ public partial class Squash : global::ModelGen.IModel<float>
 
         // head: ClassificationHead(4 → 2 classes): backward
         // head.fc: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, act, rows, 4, 2, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 2, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, act, rows, 4, 2, accumulate: accumulate, dbias: d_head_fc_bias);
         global::ModelGen.Kernels.LinearBackwardInput(d_act, d_head_fc, head_fc_weight, rows, 4, 2);
     }
 }

@@ -248,8 +248,7 @@ public partial class Probe : global::ModelGen.IModel<float>
 
         // head: ClassificationHead(4 → 2 classes): backward
         // head.fc: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, project, rows, 4, 2, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 2, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, project, rows, 4, 2, accumulate: accumulate, dbias: d_head_fc_bias);
         global::ModelGen.Kernels.LinearBackwardInput(d_project, d_head_fc, head_fc_weight, rows, 4, 2);
 
         // project: Linear backward

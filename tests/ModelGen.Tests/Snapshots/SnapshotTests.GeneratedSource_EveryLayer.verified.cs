@@ -394,14 +394,12 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
 
         // head: ClassificationHead(6 → 3 classes): backward
         // head.fc: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, out_layers_0, rows, 6, 3, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 3, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, out_layers_0, rows, 6, 3, accumulate: accumulate, dbias: d_head_fc_bias);
         global::ModelGen.Kernels.LinearBackwardInput(d_out_layers_0, d_head_fc, head_fc_weight, rows, 6, 3);
 
         // out: MLP(8 → 6, depth 1): backward
         // out.layers.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_out_layers_0_weight, d_out_layers_0, drop, rows, 8, 6, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_out_layers_0_bias, d_out_layers_0, rows, 6, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_out_layers_0_weight, d_out_layers_0, drop, rows, 8, 6, accumulate: accumulate, dbias: d_out_layers_0_bias);
         global::ModelGen.Kernels.LinearBackwardInput(d_drop, d_out_layers_0, out_layers_0_weight, rows, 8, 6);
 
         // drop: Dropout backward
@@ -419,13 +417,11 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         // ffn: Residual backward; fn's backward first writes d_proj, then the skip path adds d_ffn_fn_1_net_2
         // ffn.fn.1: FeedForward(8, d_ff = 32): backward
         // ffn.fn.1.net.2: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_2_weight, d_ffn_fn_1_net_2, ffn_fn_1_net_1, rows, 32, 8, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_2_bias, d_ffn_fn_1_net_2, rows, 8, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_2_weight, d_ffn_fn_1_net_2, ffn_fn_1_net_1, rows, 32, 8, accumulate: accumulate, dbias: d_ffn_fn_1_net_2_bias);
         global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_ffn_fn_1_net_0, d_ffn_fn_1_net_2, ffn_fn_1_net_2_weight, ffn_fn_1_net_1_derivative[..(rows * 32)], rows, 32, 8);
         // ffn.fn.1.net.1: GELU backward, dx = dy · gelu′(x): done by ffn.fn.1.net.2's input gradient above
         // ffn.fn.1.net.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_0_weight, d_ffn_fn_1_net_0, ffn_fn_0, rows, 8, 32, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_0_bias, d_ffn_fn_1_net_0, rows, 32, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_0_weight, d_ffn_fn_1_net_0, ffn_fn_0, rows, 8, 32, accumulate: accumulate, dbias: d_ffn_fn_1_net_0_bias);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_0, d_ffn_fn_1_net_0, ffn_fn_1_net_0_weight, rows, 8, 32);
         // ffn.fn.0: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_proj, d_ffn_fn_0_weight, d_ffn_fn_0_bias, d_ffn_fn_0, proj, ffn_fn_0_mean, ffn_fn_0_rstd, ffn_fn_0_weight, rows, 8, accumulate: accumulate);
@@ -433,8 +429,7 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_proj[..(rows * 8)], d_ffn_fn_1_net_2[..(rows * 8)], d_proj[..(rows * 8)]);
 
         // proj: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_proj_weight, d_proj, input_norm, rows, 6, 8, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_proj_bias, d_proj, rows, 8, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_proj_weight, d_proj, input_norm, rows, 6, 8, accumulate: accumulate, dbias: d_proj_bias);
         global::ModelGen.Kernels.LinearBackwardInput(d_input_norm, d_proj, proj_weight, rows, 6, 8);
 
         // input_norm: LayerNorm backward

@@ -329,27 +329,23 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
 
         // head: ClassificationHead(9 → 5 classes): backward
         // head.fc: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, body_layers_6, rows, 9, 5, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 5, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, body_layers_6, rows, 9, 5, accumulate: accumulate, dbias: d_head_fc_bias);
         global::ModelGen.Kernels.LinearBackwardInput(d_body_layers_6, d_head_fc, head_fc_weight, rows, 9, 5);
 
         // body: MLP(12 → 16 ×2 → 9, depth 3, LayerNorm): backward
         // body.layers.6: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_6_weight, d_body_layers_6, body_layers_5, rows, 16, 9, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_6_bias, d_body_layers_6, rows, 9, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_6_weight, d_body_layers_6, body_layers_5, rows, 16, 9, accumulate: accumulate, dbias: d_body_layers_6_bias);
         global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_body_layers_4, d_body_layers_6, body_layers_6_weight, body_layers_5_derivative[..(rows * 16)], rows, 16, 9);
         // body.layers.5: GELU backward, dx = dy · gelu′(x): done by body.layers.6's input gradient above
         // body.layers.4: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_body_layers_3, d_body_layers_4_weight, d_body_layers_4_bias, d_body_layers_4, body_layers_3, body_layers_4_mean, body_layers_4_rstd, body_layers_4_weight, rows, 16, accumulate: accumulate);
         // body.layers.3: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_3_weight, d_body_layers_3, body_layers_2, rows, 16, 16, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_3_bias, d_body_layers_3, rows, 16, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_body_layers_3_weight, d_body_layers_3, body_layers_2, rows, 16, 16, accumulate: accumulate, dbias: d_body_layers_3_bias);
         global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_body_layers_1, d_body_layers_3, body_layers_3_weight, body_layers_2_derivative[..(rows * 16)], rows, 16, 16);
         // body.layers.2: GELU backward, dx = dy · gelu′(x): done by body.layers.3's input gradient above
         // body.layers.1: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_body_layers_0, d_body_layers_1_weight, d_body_layers_1_bias, d_body_layers_1, body_layers_0, body_layers_1_mean, body_layers_1_rstd, body_layers_1_weight, rows, 16, accumulate: accumulate);
         // body.layers.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeightTransposed(d_body_layers_0_weight, d_body_layers_0, model_input, rows, 12, 16, skipZeroInputs: true, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_body_layers_0_bias, d_body_layers_0, rows, 16, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeightTransposed(d_body_layers_0_weight, d_body_layers_0, model_input, rows, 12, 16, skipZeroInputs: true, accumulate: accumulate, dbias: d_body_layers_0_bias);
     }
 }

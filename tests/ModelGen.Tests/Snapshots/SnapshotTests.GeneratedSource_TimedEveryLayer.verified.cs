@@ -270,7 +270,7 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         int slots = global::ModelGen.ModelGuard.OptimizerSlots(optimizer, OptimizerSlots);
         _kernelTimes.Start();
         optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount), s_parameterTable);
-        _kernelTimes.Mark(38);
+        _kernelTimes.Mark(33);
     }
 
     /// <inheritdoc/>
@@ -414,74 +414,64 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
 
         // head: ClassificationHead(6 → 3 classes): backward
         // head.fc: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, out_layers_0, rows, 6, 3, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, out_layers_0, rows, 6, 3, accumulate: accumulate, dbias: d_head_fc_bias);
         _kernelTimes.Mark(15);
-        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 3, accumulate: accumulate);
-        _kernelTimes.Mark(16);
         global::ModelGen.Kernels.LinearBackwardInput(d_out_layers_0, d_head_fc, head_fc_weight, rows, 6, 3);
-        _kernelTimes.Mark(17);
+        _kernelTimes.Mark(16);
 
         // out: MLP(8 → 6, depth 1): backward
         // out.layers.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_out_layers_0_weight, d_out_layers_0, drop, rows, 8, 6, accumulate: accumulate);
-        _kernelTimes.Mark(18);
-        global::ModelGen.Kernels.LinearBackwardBias(d_out_layers_0_bias, d_out_layers_0, rows, 6, accumulate: accumulate);
-        _kernelTimes.Mark(19);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_out_layers_0_weight, d_out_layers_0, drop, rows, 8, 6, accumulate: accumulate, dbias: d_out_layers_0_bias);
+        _kernelTimes.Mark(17);
         global::ModelGen.Kernels.LinearBackwardInput(d_drop, d_out_layers_0, out_layers_0_weight, rows, 8, 6);
-        _kernelTimes.Mark(20);
+        _kernelTimes.Mark(18);
 
         // drop: Dropout backward
         global::ModelGen.Kernels.DropoutBackward(d_mixer_fn_1[..(rows * 8)], d_drop[..(rows * 8)], drop_mask[..(rows * 8)]);
-        _kernelTimes.Mark(21);
+        _kernelTimes.Mark(19);
 
         // mixer: Residual backward; fn's backward first writes d_ffn_fn_1_net_2, then the skip path adds d_mixer_fn_1
         // mixer.fn.1: GELU backward, dx = dy · gelu′(x)
         global::ModelGen.Kernels.GeluBackward(d_mixer_fn_0[..(rows * 8)], d_mixer_fn_1[..(rows * 8)], mixer_fn_1_derivative[..(rows * 8)]);
-        _kernelTimes.Mark(22);
+        _kernelTimes.Mark(20);
         // mixer.fn.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_mixer_fn_0_weight, d_mixer_fn_0, ffn, rows, 8, 8, accumulate: accumulate);
-        _kernelTimes.Mark(23);
+        _kernelTimes.Mark(21);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_1_net_2, d_mixer_fn_0, mixer_fn_0_weight, rows, 8, 8);
-        _kernelTimes.Mark(24);
+        _kernelTimes.Mark(22);
         // mixer: the skip path, d_ffn_fn_1_net_2 += d_mixer_fn_1
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_ffn_fn_1_net_2[..(rows * 8)], d_mixer_fn_1[..(rows * 8)], d_ffn_fn_1_net_2[..(rows * 8)]);
-        _kernelTimes.Mark(25);
+        _kernelTimes.Mark(23);
 
         // ffn: Residual backward; fn's backward first writes d_proj, then the skip path adds d_ffn_fn_1_net_2
         // ffn.fn.1: FeedForward(8, d_ff = 32): backward
         // ffn.fn.1.net.2: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_2_weight, d_ffn_fn_1_net_2, ffn_fn_1_net_1, rows, 32, 8, accumulate: accumulate);
-        _kernelTimes.Mark(26);
-        global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_2_bias, d_ffn_fn_1_net_2, rows, 8, accumulate: accumulate);
-        _kernelTimes.Mark(27);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_2_weight, d_ffn_fn_1_net_2, ffn_fn_1_net_1, rows, 32, 8, accumulate: accumulate, dbias: d_ffn_fn_1_net_2_bias);
+        _kernelTimes.Mark(24);
         global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_ffn_fn_1_net_0, d_ffn_fn_1_net_2, ffn_fn_1_net_2_weight, ffn_fn_1_net_1_derivative[..(rows * 32)], rows, 32, 8);
-        _kernelTimes.Mark(28);
+        _kernelTimes.Mark(25);
         // ffn.fn.1.net.1: GELU backward, dx = dy · gelu′(x): done by ffn.fn.1.net.2's input gradient above
         // ffn.fn.1.net.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_0_weight, d_ffn_fn_1_net_0, ffn_fn_0, rows, 8, 32, accumulate: accumulate);
-        _kernelTimes.Mark(29);
-        global::ModelGen.Kernels.LinearBackwardBias(d_ffn_fn_1_net_0_bias, d_ffn_fn_1_net_0, rows, 32, accumulate: accumulate);
-        _kernelTimes.Mark(30);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_0_weight, d_ffn_fn_1_net_0, ffn_fn_0, rows, 8, 32, accumulate: accumulate, dbias: d_ffn_fn_1_net_0_bias);
+        _kernelTimes.Mark(26);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_0, d_ffn_fn_1_net_0, ffn_fn_1_net_0_weight, rows, 8, 32);
-        _kernelTimes.Mark(31);
+        _kernelTimes.Mark(27);
         // ffn.fn.0: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_proj, d_ffn_fn_0_weight, d_ffn_fn_0_bias, d_ffn_fn_0, proj, ffn_fn_0_mean, ffn_fn_0_rstd, ffn_fn_0_weight, rows, 8, accumulate: accumulate);
-        _kernelTimes.Mark(32);
+        _kernelTimes.Mark(28);
         // ffn: the skip path, d_proj += d_ffn_fn_1_net_2
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_proj[..(rows * 8)], d_ffn_fn_1_net_2[..(rows * 8)], d_proj[..(rows * 8)]);
-        _kernelTimes.Mark(33);
+        _kernelTimes.Mark(29);
 
         // proj: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_proj_weight, d_proj, input_norm, rows, 6, 8, accumulate: accumulate);
-        _kernelTimes.Mark(34);
-        global::ModelGen.Kernels.LinearBackwardBias(d_proj_bias, d_proj, rows, 8, accumulate: accumulate);
-        _kernelTimes.Mark(35);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_proj_weight, d_proj, input_norm, rows, 6, 8, accumulate: accumulate, dbias: d_proj_bias);
+        _kernelTimes.Mark(30);
         global::ModelGen.Kernels.LinearBackwardInput(d_input_norm, d_proj, proj_weight, rows, 6, 8);
-        _kernelTimes.Mark(36);
+        _kernelTimes.Mark(31);
 
         // input_norm: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_model_input, d_input_norm_weight, d_input_norm_bias, d_input_norm, model_input, input_norm_mean, input_norm_rstd, input_norm_weight, rows, 6, accumulate: accumulate);
-        _kernelTimes.Mark(37);
+        _kernelTimes.Mark(32);
     }
 
     /// <summary>The kernel call sites that <see cref="KernelTimes"/> times, in the order they run.</summary>
@@ -503,10 +493,8 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         "cross-entropy · CrossEntropyForward",
         "cross-entropy · CrossEntropyBackward",
         "head.fc · LinearBackwardWeight",
-        "head.fc · LinearBackwardBias",
         "head.fc · LinearBackwardInput",
         "out.layers.0 · LinearBackwardWeight",
-        "out.layers.0 · LinearBackwardBias",
         "out.layers.0 · LinearBackwardInput",
         "drop · DropoutBackward",
         "mixer.fn.1 · GeluBackward",
@@ -514,15 +502,12 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         "mixer.fn.0 · LinearBackwardInput",
         "mixer · Add",
         "ffn.fn.1.net.2 · LinearBackwardWeight",
-        "ffn.fn.1.net.2 · LinearBackwardBias",
         "ffn.fn.1.net.2 · LinearBackwardInputThroughGelu",
         "ffn.fn.1.net.0 · LinearBackwardWeight",
-        "ffn.fn.1.net.0 · LinearBackwardBias",
         "ffn.fn.1.net.0 · LinearBackwardInput",
         "ffn.fn.0 · LayerNormBackward",
         "ffn · Add",
         "proj · LinearBackwardWeight",
-        "proj · LinearBackwardBias",
         "proj · LinearBackwardInput",
         "input_norm · LayerNormBackward",
         "optimizer · Step",

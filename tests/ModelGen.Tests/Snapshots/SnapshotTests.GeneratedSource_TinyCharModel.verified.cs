@@ -365,8 +365,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
 
         // head: ClassificationHead(15 → 7 classes): backward
         // head.fc: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, drop, rows, 15, 7, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_head_fc_bias, d_head_fc, rows, 7, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, drop, rows, 15, 7, accumulate: accumulate, dbias: d_head_fc_bias);
         global::ModelGen.Kernels.LinearBackwardInput(d_drop, d_head_fc, head_fc_weight, rows, 15, 7);
 
         // drop: Dropout backward
@@ -375,13 +374,11 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         // block: Residual backward; fn's backward first writes d_norm, then the skip path adds d_block_fn_1_net_2
         // block.fn.1: FeedForward(15, d_ff = 8): backward
         // block.fn.1.net.2: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_2_weight, d_block_fn_1_net_2, block_fn_1_net_1, rows, 8, 15, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_block_fn_1_net_2_bias, d_block_fn_1_net_2, rows, 15, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_2_weight, d_block_fn_1_net_2, block_fn_1_net_1, rows, 8, 15, accumulate: accumulate, dbias: d_block_fn_1_net_2_bias);
         global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_block_fn_1_net_0, d_block_fn_1_net_2, block_fn_1_net_2_weight, block_fn_1_net_1_derivative[..(rows * 8)], rows, 8, 15);
         // block.fn.1.net.1: GELU backward, dx = dy · gelu′(x): done by block.fn.1.net.2's input gradient above
         // block.fn.1.net.0: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_0_weight, d_block_fn_1_net_0, block_fn_0, rows, 15, 8, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_block_fn_1_net_0_bias, d_block_fn_1_net_0, rows, 8, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_block_fn_1_net_0_weight, d_block_fn_1_net_0, block_fn_0, rows, 15, 8, accumulate: accumulate, dbias: d_block_fn_1_net_0_bias);
         global::ModelGen.Kernels.LinearBackwardInput(d_block_fn_0, d_block_fn_1_net_0, block_fn_1_net_0_weight, rows, 15, 8);
         // block.fn.0: RMSNorm backward
         global::ModelGen.Kernels.RMSNormBackward(d_norm, d_block_fn_0_weight, d_block_fn_0, norm, block_fn_0_rrms, block_fn_0_weight, rows, 15, accumulate: accumulate);
@@ -397,8 +394,7 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         global::ModelGen.Kernels.GeluBackward(d_per_position[..(rows * 15)], d_act[..(rows * 15)], act_derivative[..(rows * 15)]);
 
         // per_position: Linear backward
-        global::ModelGen.Kernels.LinearBackwardWeight(d_per_position_weight, d_per_position, token_embedding, rows * 3, 4, 5, accumulate: accumulate);
-        global::ModelGen.Kernels.LinearBackwardBias(d_per_position_bias, d_per_position, rows * 3, 5, accumulate: accumulate);
+        global::ModelGen.Kernels.LinearBackwardWeight(d_per_position_weight, d_per_position, token_embedding, rows * 3, 4, 5, accumulate: accumulate, dbias: d_per_position_bias);
         global::ModelGen.Kernels.LinearBackwardInput(d_token_embedding, d_per_position, per_position_weight, rows * 3, 4, 5);
 
         // token_embedding: Embedding backward (scatter-add into the rows that were read)
