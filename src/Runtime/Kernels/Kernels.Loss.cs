@@ -17,16 +17,18 @@ public static partial class Kernels
         CheckRows(rows, classes);
         CheckLength(probs, rows * classes); CheckLength(logits, rows * classes); CheckLength(targets, rows);
         CheckTargets(targets[..rows], classes);
-        // Each row's logits minus its max, then one exp over every row at once (a few classes per row would otherwise
-        // make each call mostly overhead), then each row's sum, loss and division. Every value sees the operations it
-        // would through per-row calls (the max is taken again for the loss rather than kept for every row): the
-        // exp of a value does not depend on where in the span it lies.
+        // Each row's logits minus its max (kept, in this thread's scratch row), then one exp over every row at once (a
+        // few classes per row would otherwise make each call mostly overhead), then each row's sum, loss and division.
+        // Every value sees the operations it would through per-row calls: the exp of a value does not depend on where
+        // in the span it lies.
         int n = rows * classes;
+        Span<float> maxima = ScratchRow(rows);
         for (int r = 0; r < rows; r++)
         {
             var lr = logits.Slice(r * classes, classes);
             var pr = probs.Slice(r * classes, classes);
-            TensorPrimitives.Subtract(lr, TensorPrimitives.Max(lr), pr);
+            maxima[r] = TensorPrimitives.Max(lr);
+            TensorPrimitives.Subtract(lr, maxima[r], pr);
         }
         TensorPrimitives.Exp(probs[..n], probs[..n]);
         double total = 0;
@@ -35,7 +37,7 @@ public static partial class Kernels
             var lr = logits.Slice(r * classes, classes);
             var pr = probs.Slice(r * classes, classes);
             float sum = TensorPrimitives.Sum(pr);
-            total += Math.Log(sum) - ((double)lr[targets[r]] - TensorPrimitives.Max(lr)); // −log_softmax[target], summed in double
+            total += Math.Log(sum) - ((double)lr[targets[r]] - maxima[r]); // −log_softmax[target], summed in double
             TensorPrimitives.Divide(pr, sum, pr);
         }
         return (float)(total / rows);
