@@ -97,22 +97,45 @@ public static class KernelThreads
 internal sealed unsafe class WorkerPool
 {
     private const int SpinIterations = 20_000; // about 0.1-0.5 ms of pause instructions before a worker sleeps
-    private const int ShareBytes = 128;        // a share's block: two cache lines, as the adjacent-line prefetcher pairs them
+    private const int ShareBytes = 128;        // a block: two cache lines, as the adjacent-line prefetcher pairs them
 
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _wake;   // one per worker, so a wake-up can only be taken by the worker it is for
     private readonly int[] _sleeping;         // 1 while worker i is blocked (or about to block) on _wake[i]
-    private readonly byte[] _shareMemory;     // pinned; holds the shares' blocks from _shares on
-    private readonly Share* _shares;          // share 0 is the caller's, share i + 1 worker i's
+    private readonly byte[] _blockMemory;     // pinned; holds the blocks below, each on lines of its own
+    private readonly Blocks _blocks;
     private int _busy;                        // 1 while a caller owns the workers
-    private int _generation;                  // the current job's generation (wrapping around); workers spin on it
-    private volatile bool _retired;
-
-    // The current job; written by the caller before it publishes _generation. _helpers is how many workers may join.
-    private int _chunks, _count, _widthLimit, _helpers;
-    private void* _state;
-    private delegate*<void*, int, int, void> _body;
     private Exception? _failure;
+
+    // What the workers read, each part in its own 128-byte block of _blockMemory, apart from the pool object's fields,
+    // which the caller writes on every job (_busy, _failure). A worker spinning on the generation keeps a copy of the
+    // line it lies on; when the job's fields shared that line (as fields of this object did), each store the caller
+    // made to them had to take the line back from the worker's core first. The workers take the blocks' addresses once,
+    // when they start. A region of 8 small chunks on two threads: a median of 0.90-0.93 µs against 0.99 before, for
+    // 0.57 µs of work a thread (a throwaway loop of 100,000 regions, twelve rounds each).
+    private readonly struct Blocks(Control* control, Job* job, Share* shares)
+    {
+        public readonly Control* Control = control;
+        public readonly Job* Job = job;
+        public readonly Share* Shares = shares;   // share 0 is the caller's, share i + 1 worker i's
+
+        public Share* ShareOf(int thread) => (Share*)((byte*)Shares + (nint)thread * ShareBytes);
+    }
+
+    /// <summary>What the workers spin on: the current job's generation (wrapping around), and whether the pool is retired.</summary>
+    private struct Control
+    {
+        public int Generation;
+        public int Retired;
+    }
+
+    /// <summary>The current job; written by the caller before it publishes the generation. Helpers is how many workers may join.</summary>
+    private struct Job
+    {
+        public int Chunks, Count, WidthLimit, Helpers;
+        public void* State;
+        public delegate*<void*, int, int, void> Body;
+    }
 
     /// <summary>One thread's share of a job's chunks: [Begin, End), of which the claim word says which is next.</summary>
     private struct Share
@@ -126,25 +149,26 @@ internal sealed unsafe class WorkerPool
     /// <param name="firstGeneration">The generation before the first job (a test starts it near the wrap-around).</param>
     public WorkerPool(int workers, int firstGeneration = 0)
     {
-        _generation = firstGeneration;
         _threads = new Thread[workers];
         _wake = new SemaphoreSlim[workers];
         _sleeping = new int[workers];
-        _shareMemory = GC.AllocateArray<byte>(ShareBytes * (workers + 2), pinned: true);
-        nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_shareMemory));
-        _shares = (Share*)((start + ShareBytes - 1) & ~(nint)(ShareBytes - 1));
+        // The control block, the job block, then the shares' blocks, from the first 128-byte boundary on.
+        _blockMemory = GC.AllocateArray<byte>(ShareBytes * (workers + 4), pinned: true);
+        nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_blockMemory));
+        byte* first = (byte*)((start + ShareBytes - 1) & ~(nint)(ShareBytes - 1));
+        _blocks = new Blocks((Control*)first, (Job*)(first + ShareBytes), (Share*)(first + 2 * ShareBytes));
+        _blocks.Control->Generation = firstGeneration;
         for (int i = 0; i < workers; i++) _wake[i] = new SemaphoreSlim(0);
         for (int i = 0; i < workers; i++)
         {
             int slot = i;
-            _threads[i] = new Thread(() => Work(slot, firstGeneration)) { IsBackground = true, Name = $"ModelGen kernel worker {slot + 1}" };
+            Blocks blocks = _blocks;
+            _threads[i] = new Thread(() => Work(slot, firstGeneration, blocks)) { IsBackground = true, Name = $"ModelGen kernel worker {slot + 1}" };
             _threads[i].Start();
         }
     }
 
     public int Workers => _threads.Length;
-
-    private Share* ShareOf(int thread) => (Share*)((byte*)_shares + (nint)thread * ShareBytes);
 
     // A share's claim word: the generation in the high half, the next chunk in the low half. The generation wraps
     // around after 2^32 jobs (some 20 hours of training at 60,000 parallel regions a second), so it is compared as
@@ -154,27 +178,30 @@ internal sealed unsafe class WorkerPool
     /// <summary>Asks the workers to exit; a retired pool takes no new jobs (a job already running finishes on its caller).</summary>
     public void Retire()
     {
-        _retired = true;
+        Volatile.Write(ref _blocks.Control->Retired, 1);
         foreach (var wake in _wake) wake.Release();
     }
 
     public bool TryRun(int threads, int chunks, int count, void* state, delegate*<void*, int, int, void> body)
     {
-        if (_retired || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
+        Blocks blocks = _blocks;
+        if (Volatile.Read(ref blocks.Control->Retired) != 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
         try
         {
-            _chunks = chunks;
-            _count = count;
-            _state = state;
-            _body = body;
-            _widthLimit = Widths.Limit;
-            _helpers = Math.Min(threads - 1, _threads.Length);
+            Job* job = blocks.Job;
+            job->Chunks = chunks;
+            job->Count = count;
+            job->State = state;
+            job->Body = body;
+            job->WidthLimit = Widths.Limit;
+            int helpers = Math.Min(threads - 1, _threads.Length);
+            job->Helpers = helpers;
             _failure = null;
-            int shares = _helpers + 1;
-            int generation = unchecked(_generation + 1);
+            int shares = helpers + 1;
+            int generation = unchecked(blocks.Control->Generation + 1);
             for (int t = 0; t < shares; t++)
             {
-                Share* share = ShareOf(t);
+                Share* share = blocks.ShareOf(t);
                 // First mark the share exhausted for the new generation, so that a worker still looking at the last
                 // job's claim word fails its claim rather than pairing that word with the new bounds.
                 Volatile.Write(ref share->Claims, ClaimWord(generation, int.MaxValue));
@@ -182,16 +209,16 @@ internal sealed unsafe class WorkerPool
                 share->Finished = 0;
                 Volatile.Write(ref share->Claims, ClaimWord(generation, share->Begin));
             }
-            Interlocked.Exchange(ref _generation, generation);
-            for (int i = 0; i < _helpers; i++)
+            Interlocked.Exchange(ref blocks.Control->Generation, generation);
+            for (int i = 0; i < helpers; i++)
             {
                 if (Interlocked.Exchange(ref _sleeping[i], 0) == 1) _wake[i].Release();
             }
 
-            Help(generation, 0, shares);
+            Help(blocks, generation, 0, shares);
             for (int t = 0; t < shares; t++)
             {
-                Share* share = ShareOf(t);
+                Share* share = blocks.ShareOf(t);
                 var spin = new SpinWait();
                 while (Volatile.Read(ref share->Finished) != share->End - share->Begin) spin.SpinOnce(sleep1Threshold: -1);
             }
@@ -206,11 +233,12 @@ internal sealed unsafe class WorkerPool
 
     // Claims and runs the chunks of job `generation` left in share `own`, then in the shares after it, until none is
     // left (or the job is no longer current).
-    private void Help(int generation, int own, int shares)
+    private void Help(Blocks blocks, int generation, int own, int shares)
     {
+        Job* job = blocks.Job;
         for (int k = 0; k < shares; k++)
         {
-            Share* share = ShareOf((own + k) % shares);
+            Share* share = blocks.ShareOf((own + k) % shares);
             while (true)
             {
                 long claims = Volatile.Read(ref share->Claims);
@@ -219,11 +247,11 @@ internal sealed unsafe class WorkerPool
                 if (chunk >= share->End) break;
                 if (Interlocked.CompareExchange(ref share->Claims, claims + 1, claims) != claims) continue;
 
-                Widths.Limit = _widthLimit;
+                Widths.Limit = job->WidthLimit;
                 try
                 {
-                    (int begin, int end) = KernelThreads.Chunk(_count, chunk, _chunks);
-                    _body(_state, begin, end);
+                    (int begin, int end) = KernelThreads.Chunk(job->Count, chunk, job->Chunks);
+                    job->Body(job->State, begin, end);
                 }
                 catch (Exception e)
                 {
@@ -236,13 +264,14 @@ internal sealed unsafe class WorkerPool
 
     // Worker `slot` waits on _wake[slot]. If it finds a new job after saying it sleeps, a caller may already have
     // released its semaphore: the extra permit only makes a later wait return early, and the loop then looks again.
-    private void Work(int slot, int firstGeneration)
+    private void Work(int slot, int firstGeneration, Blocks blocks)
     {
+        Control* control = blocks.Control;
         int seen = firstGeneration; // the pool's: a job published before this thread got here still counts
         while (true)
         {
             int spins = 0;
-            while (Volatile.Read(ref _generation) == seen && !_retired)
+            while (Volatile.Read(ref control->Generation) == seen && Volatile.Read(ref control->Retired) == 0)
             {
                 if (++spins < SpinIterations)
                 {
@@ -250,15 +279,15 @@ internal sealed unsafe class WorkerPool
                     continue;
                 }
                 Interlocked.Exchange(ref _sleeping[slot], 1);
-                if (Volatile.Read(ref _generation) == seen && !_retired) _wake[slot].Wait();
+                if (Volatile.Read(ref control->Generation) == seen && Volatile.Read(ref control->Retired) == 0) _wake[slot].Wait();
                 Interlocked.Exchange(ref _sleeping[slot], 0);
                 spins = 0;
             }
-            if (_retired) return;
-            seen = Volatile.Read(ref _generation);
+            if (Volatile.Read(ref control->Retired) != 0) return;
+            seen = Volatile.Read(ref control->Generation);
             // Workers beyond the job's thread count stay out (they may be awake from an earlier, larger count).
-            int helpers = Volatile.Read(ref _helpers);
-            if (slot < helpers) Help(seen, slot + 1, helpers + 1);
+            int helpers = Volatile.Read(ref blocks.Job->Helpers);
+            if (slot < helpers) Help(blocks, seen, slot + 1, helpers + 1);
         }
     }
 }
