@@ -188,17 +188,17 @@ internal sealed unsafe class WorkerPool
         if (Volatile.Read(ref blocks.Control->Retired) != 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
         try
         {
-            Control* job = blocks.Control; // the job's fields share the control block
-            job->Chunks = chunks;
-            job->Count = count;
-            job->State = state;
-            job->Body = body;
-            job->WidthLimit = Widths.Limit;
+            Control* control = blocks.Control;
+            control->Chunks = chunks;
+            control->Count = count;
+            control->State = state;
+            control->Body = body;
+            control->WidthLimit = Widths.Limit;
             int helpers = Math.Min(threads - 1, _threads.Length);
-            job->Helpers = helpers;
+            control->Helpers = helpers;
             _failure = null;
             int shares = helpers + 1;
-            int generation = unchecked(blocks.Control->Generation + 1);
+            int generation = unchecked(control->Generation + 1);
             for (int t = 0; t < shares; t++)
             {
                 Share* share = blocks.ShareOf(t);
@@ -209,7 +209,7 @@ internal sealed unsafe class WorkerPool
                 share->Finished = 0;
                 Volatile.Write(ref share->Claims, ClaimWord(generation, share->Begin));
             }
-            Interlocked.Exchange(ref blocks.Control->Generation, generation);
+            Interlocked.Exchange(ref control->Generation, generation);
             for (int i = 0; i < helpers; i++)
             {
                 if (Interlocked.Exchange(ref _sleeping[i], 0) == 1) _wake[i].Release();
@@ -235,7 +235,7 @@ internal sealed unsafe class WorkerPool
     // left (or the job is no longer current).
     private void Help(Blocks blocks, int generation, int own, int shares)
     {
-        Control* job = blocks.Control; // the job's fields share the control block
+        Control* control = blocks.Control;
         for (int k = 0; k < shares; k++)
         {
             Share* share = blocks.ShareOf((own + k) % shares);
@@ -247,11 +247,11 @@ internal sealed unsafe class WorkerPool
                 if (chunk >= share->End) break;
                 if (Interlocked.CompareExchange(ref share->Claims, claims + 1, claims) != claims) continue;
 
-                Widths.Limit = job->WidthLimit;
+                Widths.Limit = control->WidthLimit;
                 try
                 {
-                    (int begin, int end) = KernelThreads.Chunk(job->Count, chunk, job->Chunks);
-                    job->Body(job->State, begin, end);
+                    (int begin, int end) = KernelThreads.Chunk(control->Count, chunk, control->Chunks);
+                    control->Body(control->State, begin, end);
                 }
                 catch (Exception e)
                 {
