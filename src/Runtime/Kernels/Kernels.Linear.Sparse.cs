@@ -108,11 +108,7 @@ public static partial class Kernels
                 }
             }
         }
-        if (p->Bias != null)
-        {
-            int all = k / SparseUnitColumns;
-            BiasGradient(ref *p->Bias, ref *p->Dy, rows, n, BiasShareStart(begin, all, n), BiasShareStart(end, all, n), p->Accumulate);
-        }
+        if (p->Bias != null) BiasGradientShare(ref *p->Bias, ref *p->Dy, rows, n, begin, end, k / SparseUnitColumns, p->Accumulate);
     }
 
     // For each of 8 pairs of neighbouring columns among 16 of x (from `column`, rows K apart), the rows where either

@@ -213,11 +213,15 @@ public static partial class Kernels
         }
     }
 
-    // A product part's share of the bias gradient's columns, for the part covering units [begin, end) of `units`:
-    // whole groups of 16 columns, in proportion, with the rest to the last part. The shares tile [0, n) whatever
-    // parts the threads take.
-    private static int BiasShareStart(int unit, int units, int n)
-        => unit >= units ? n : (int)((long)unit * ((n + 15) / 16) / units) * 16;
+    // The bias gradient for a product part covering units [begin, end) of `units`: its share of dy's n columns, whole
+    // groups of 16 in proportion with the rest to the last part, so the shares tile [0, n) whatever parts the threads
+    // take.
+    private static void BiasGradientShare(ref float dbias, ref float dy, int rows, int n, int begin, int end, int units, bool accumulate)
+    {
+        BiasGradient(ref dbias, ref dy, rows, n, Start(begin), Start(end), accumulate);
+
+        int Start(int unit) => unit >= units ? n : (int)((long)unit * ((n + 15) / 16) / units) * 16;
+    }
 
     // sums[c] += Σ over rows of m[r, c] for c in [0, n), m's rows `stride` apart, row by row: each lane adds its column
     // down the rows in registers, 4 vectors at a time, so every sum sees the same additions in the same order as adding
@@ -735,11 +739,7 @@ public static partial class Kernels
                     WeightGradientTile1<TS, TVec>(ref dw, ref dy, ref x, shape, o0, c, fresh, accumulate);
             }
         }
-        if (p->Bias != null)
-        {
-            int units = p->Units.Claimable;
-            BiasGradient(ref *p->Bias, ref dy, shape.Rows, n, BiasShareStart(begin, units, n), BiasShareStart(end, units, n), accumulate);
-        }
+        if (p->Bias != null) BiasGradientShare(ref *p->Bias, ref dy, shape.Rows, n, begin, end, p->Units.Claimable, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
