@@ -108,6 +108,8 @@ internal static class StepProfile
             _ when kernel.StartsWith("Gelu", StringComparison.Ordinal) => "GELU",
             _ when kernel.StartsWith("CrossEntropy", StringComparison.Ordinal) => "cross-entropy",
             "Step" => "AdamW",
+            // A run of row-wise layers (products, norms, GELU) timed as one call: KernelThreads.ForRowBlocks.
+            "ForRowBlocks" => "row-wise runs",
             _ => kernel,
         };
     }

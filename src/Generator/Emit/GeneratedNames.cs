@@ -65,7 +65,8 @@ internal static class GeneratedNames
         var layout = ModelEmitter.Lay(model);
         var plan = layout.Plan;
         var names = new List<GeneratedName>();
-        foreach (var (name, kind) in ModelEmitter.FixedMembers(model.TokenInput, savesDerivatives: plan.Derivatives.Count > 0, timesKernels: model.TimeKernels))
+        foreach (var (name, kind) in ModelEmitter.FixedMembers(model.TokenInput, savesDerivatives: plan.Derivatives.Count > 0, timesKernels: model.TimeKernels,
+                     forwardRows: ModelEmitter.HasForwardRows(model, layout)))
             Add(names, name, kind, -1);
         names.Add(new GeneratedName("rows", GeneratedNameKind.RowsParameter, -1));
         names.Add(new GeneratedName("accumulate", GeneratedNameKind.AccumulateParameter, -1));

@@ -61,7 +61,7 @@ internal static class ModelEmitter
     /// with one of these names is MG0014, a hand-written member MG0015 (a method only when it also has the parameter
     /// list <see cref="FixedSignatures"/> gives) and a model class MG0013; keep this table in step with the writers below.
     /// </summary>
-    public static IEnumerable<(string Name, GeneratedNameKind Kind)> FixedMembers(bool tokenInput, bool savesDerivatives, bool timesKernels = false)
+    public static IEnumerable<(string Name, GeneratedNameKind Kind)> FixedMembers(bool tokenInput, bool savesDerivatives, bool timesKernels = false, bool forwardRows = false)
     {
         if (timesKernels)
         {
@@ -82,6 +82,7 @@ internal static class ModelEmitter
         foreach (var name in new[] { "ParameterAt", "Train", "Eval", "GetParameter", "ZeroGrad", "Forward", "Loss", "Backward",
                      "Step", "TrainStep", "Predict", "CountCorrect", "LossCore", "ForwardCore", "BackwardCore" })
             yield return (name, GeneratedNameKind.Method);
+        if (forwardRows) yield return ("ForwardRows", GeneratedNameKind.Method);
         if (tokenInput) yield return ("model_tokens", GeneratedNameKind.InputBuffer);
     }
 
@@ -145,6 +146,7 @@ internal static class ModelEmitter
         yield return ("LossCore", [input, Targets, "int"]);
         yield return ("ForwardCore", [input, "int"]);
         yield return ("BackwardCore", [input, "int", "bool"]);
+        yield return ("ForwardRows", ["int", "int", "int"]);
     }
 
     /// <summary>The interface whose <see cref="ExplicitImplementations"/> the generated code implements explicitly.</summary>
@@ -190,12 +192,13 @@ internal static class ModelEmitter
             // With TimeKernels, the passes are written first so that their call sites are numbered in the order they
             // run: the forward's, the loss's, the backward's, then the optimizer step's.
             var sites = model.TimeKernels ? new List<string>() : null;
-            string forward = Timed(ForwardBody(layers), sites);
+            string forward = Timed(ForwardBody(model, plan, layers, out var forwardParts), sites);
             int lossSite = Site(sites, "cross-entropy · CrossEntropyForward");
             string backward = Timed(BackwardBody(layers, logits, probs.Member), sites);
             int stepSite = Site(sites, "optimizer · Step");
             WriteApi(writer, model, plan, elementType, logits, probs.Member, lossSite, stepSite);
             WriteForward(writer, model, forward);
+            WriteRowParts(writer, plan, "ForwardRows", "forward pass", forwardParts);
             WriteBackward(writer, model, backward);
             if (sites is not null) WriteKernelTimes(writer, sites);
         }
@@ -203,6 +206,9 @@ internal static class ModelEmitter
     }
 
     private const string KernelTimesField = "_kernelTimes";
+
+    /// <summary>What runs a pass's row-wise layers in row blocks; a timed model times each run as one call site.</summary>
+    private const string RowBlocks = "global::ModelGen.KernelThreads";
 
     /// <summary>Adds a call site and returns its index, or -1 when the model is not timed.</summary>
     private static int Site(List<string>? sites, string name)
@@ -244,7 +250,7 @@ internal static class ModelEmitter
     // The method a statement line calls when it is one kernel call (Kernels.X(…); or TensorPrimitives.X(…);), else null.
     private static string? CalledKernel(string code)
     {
-        foreach (string owner in new[] { Op.Kernels + ".", Op.TensorPrimitives + "." })
+        foreach (string owner in new[] { Op.Kernels + ".", Op.TensorPrimitives + ".", RowBlocks + "." })
         {
             if (!code.StartsWith(owner, System.StringComparison.Ordinal) || !code.EndsWith(");", System.StringComparison.Ordinal)) continue;
             int open = code.IndexOf('(', owner.Length);
@@ -566,15 +572,163 @@ internal static class ModelEmitter
 
     private static string Escape(string text) => text.Replace("<", "&lt;").Replace(">", "&gt;");
 
-    private static string ForwardBody(List<(PropertySpec Property, Lowered Lowered)> layers)
+    /// <summary>
+    /// The forward pass's body, and the runs of row-wise layers it hands to <c>KernelThreads.ForRowBlocks</c>, one
+    /// part each of <c>ForwardRows</c> (none when no two row-wise layers follow each other).
+    /// </summary>
+    private static string ForwardBody(ModelSpec model, ModelPlan plan, List<(PropertySpec Property, Lowered Lowered)> layers, out List<RowPart> parts)
     {
+        var steps = new List<Step>();
+        string input = model.TokenInput ? "model_tokens" : "model_input";
+        foreach (var (_, lowered) in layers) AddSteps(lowered.Op, steps, input, first: steps.Count == 0);
         var w = new IndentedTextWriter();
-        for (int i = 0; i < layers.Count; i++)
+        var found = new List<RowPart>();
+        parts = found;
+        var run = new List<Step>();
+        var pending = new List<Step>(); // the headers and blank lines since the last op, which introduce the next one
+        foreach (var step in steps)
         {
-            if (i > 0) w.WriteLine();
-            layers[i].Lowered.Op.EmitForward(w);
+            if (!step.IsOp)
+            {
+                pending.Add(step);
+                continue;
+            }
+            if (step.RowWise)
+            {
+                run.AddRange(pending);
+                run.Add(step);
+            }
+            else
+            {
+                Flush();
+                foreach (var p in pending) Write(w, p.Text);
+                Write(w, step.Text);
+            }
+            pending.Clear();
         }
+        Flush();
+        foreach (var p in pending) Write(w, p.Text);
         return w.ToString().TrimEnd('\n');
+
+        // A run of two or more row-wise layers goes through the batch in row blocks; a lone one is written in place.
+        void Flush()
+        {
+            int ops = run.Count(step => step.IsOp);
+            if (ops >= 2)
+            {
+                var part = new RowPart(found.Count, run.First(step => step.IsOp).Layer, run.Last(step => step.IsOp).Layer,
+                    string.Concat(run.SkipWhile(step => !step.IsOp).Select(step => step.Text)));
+                found.Add(part);
+                // The headers of the run stay with its call, so that the layers it holds can be read where they run.
+                foreach (var step in run.TakeWhile(step => !step.IsOp)) Write(w, step.Text);
+                w.WriteLine($"// {part.First} to {part.Last}: row-wise, so each thread takes its own rows through all of them (ForwardRows, part {Literal.Int(part.Index)})");
+                w.WriteLine($"{RowBlocks}.ForRowBlocks(rows, this, static (model, first, rows) => model.ForwardRows({Literal.Int(part.Index)}, first, rows));");
+            }
+            else
+            {
+                foreach (var step in run) Write(w, step.Text);
+            }
+            run.Clear();
+        }
+    }
+
+    /// <summary>Whether the forward pass of a model laid out so has a run of row-wise layers (and so a <c>ForwardRows</c> method).</summary>
+    public static bool HasForwardRows(ModelSpec model, Layout layout)
+    {
+        ForwardBody(model, layout.Plan, layout.Layers, out var parts);
+        return parts.Count > 0;
+    }
+
+    /// <summary>One line of a pass, or one layer's lines: a layer is row-wise when it may run in row blocks.</summary>
+    private readonly record struct Step(string Text, bool IsOp, bool RowWise, string Layer);
+
+    /// <summary>A run of row-wise layers, from the layer named <see cref="First"/> to <see cref="Last"/>, as its lines read.</summary>
+    internal sealed record RowPart(int Index, string First, string Last, string Body);
+
+    // A sequence's children are steps of their own (a run may start inside an MLP and go on into the next layer),
+    // after its header line; every other op is one step. A layer that reads the model's input is not row-wise here.
+    private static void AddSteps(Op op, List<Step> steps, string input, bool first)
+    {
+        if (!first && steps.Count > 0) steps.Add(new Step("\n", IsOp: false, RowWise: true, Layer: ""));
+        if (op is SequenceOp sequence)
+        {
+            steps.Add(new Step($"// {sequence.Comment}\n", IsOp: false, RowWise: true, Layer: ""));
+            foreach (var child in sequence.Children) AddSteps(child, steps, input, first: true);
+            return;
+        }
+        var w = new IndentedTextWriter();
+        op.EmitForward(w);
+        string text = w.ToString();
+        steps.Add(new Step(text, IsOp: true, RowWise: op.RowWiseForward && !Mentions(text, input), Layer: LayerOf(text)));
+    }
+
+    // The layer an op's first comment names: "// body.layers.3: Linear(…)" → body.layers.3.
+    private static string LayerOf(string text)
+    {
+        int colon = text.IndexOf(':');
+        return text.StartsWith("// ", System.StringComparison.Ordinal) && colon > 3 ? text.Substring(3, colon - 3) : "";
+    }
+
+    private static bool Mentions(string text, string identifier)
+        => System.Text.RegularExpressions.Regex.IsMatch(text, @"(?<![\w@])" + System.Text.RegularExpressions.Regex.Escape(identifier) + @"(?!\w)");
+
+    private static void Write(IndentedTextWriter w, string text)
+    {
+        if (text == "\n")
+        {
+            w.WriteLine();
+            return;
+        }
+        foreach (string line in text.TrimEnd('\n').Split('\n')) w.WriteLine(line);
+    }
+
+    /// <summary>
+    /// <c>ForwardRows</c>: each run of row-wise layers as a part, over rows [first, first + rows) of the batch. The
+    /// views of the arenas that a part's layers use are declared first as that block of rows of them, under the same
+    /// names, so the layers' lines read as they do in the forward pass.
+    /// </summary>
+    private static void WriteRowParts(IndentedTextWriter w, ModelPlan plan, string name, string pass, List<RowPart> parts)
+    {
+        if (parts.Count == 0) return;
+        w.WriteLine($"/// <summary>The runs of row-wise layers in the {pass}, each for the rows [first, first + rows) of the batch that one thread takes (KernelThreads.ForRowBlocks).</summary>");
+        w.WriteLine($"/// <param name=\"part\">Which run: {string.Join("; ", parts.Select(p => $"{Literal.Int(p.Index)}, {p.First} to {p.Last}"))}.</param>");
+        w.WriteLine("/// <param name=\"first\">The block's first row.</param>");
+        w.WriteLine("/// <param name=\"rows\">The block's rows.</param>");
+        using (w.WriteBlock($"private void {name}(int part, int first, int rows)"))
+        {
+            if (parts.Count == 1)
+            {
+                WritePart(parts[0]);
+            }
+            else
+            {
+                using (w.WriteBlock("switch (part)"))
+                {
+                    foreach (var part in parts)
+                    {
+                        using (w.WriteBlock($"case {Literal.Int(part.Index)}:"))
+                        {
+                            WritePart(part);
+                            w.WriteLine("break;");
+                        }
+                    }
+                }
+            }
+        }
+
+        void WritePart(RowPart part)
+        {
+            w.WriteLine("// This block's rows of each view the layers use.");
+            foreach (var (buffer, type) in plan.Activations.Select(b => (b, "float")).Concat(plan.ActivationGradients.Select(b => (b, "float"))).Concat(plan.Derivatives.Select(b => (b, "double"))))
+            {
+                if (!Mentions(part.Body, buffer.Member)) continue;
+                string start = buffer.PerRow == 1 ? "first" : $"(first * {Literal.Int(buffer.PerRow)})";
+                w.WriteLine($"global::System.Span<{type}> {buffer.Member} = this.{buffer.Member}[{start}..];");
+            }
+            w.WriteLine();
+            Write(w, part.Body);
+        }
+        w.WriteLine();
     }
 
     private static string BackwardBody(List<(PropertySpec Property, Lowered Lowered)> layers, Tensor logits, string probs)

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using ModelGen.Generator.Helpers;
 
 namespace ModelGen.Generator.Emit;
@@ -23,6 +24,14 @@ internal abstract class Op
     public abstract void EmitForward(IndentedTextWriter writer);
 
     public abstract void EmitBackward(IndentedTextWriter writer);
+
+    /// <summary>
+    /// Whether the forward computes each row's outputs from that row of its inputs alone, in kernels whose results
+    /// for a row are the same bit for bit whatever other rows a call holds (at least
+    /// <c>KernelThreads.RowBlockMinimum</c> of them): a run of such layers goes through the batch in row blocks, one
+    /// per thread, in one parallel region (<c>KernelThreads.ForRowBlocks</c>).
+    /// </summary>
+    public virtual bool RowWiseForward => false;
 }
 
 /// <summary>The result of lowering one declared layer: its op, the tensor it produces, and its runtime module.</summary>
@@ -46,25 +55,28 @@ internal sealed record Lowered(Op Op, Tensor Output, string Module)
 /// <summary>Children in order; backward visits them reversed.</summary>
 internal class SequenceOp : Op
 {
-    private readonly string _comment;
-
     public SequenceOp(string comment, IReadOnlyList<Op> children)
     {
-        _comment = comment;
+        Comment = comment;
         Children = children;
     }
 
+    /// <summary>The line that introduces the children: <c>body: MLP(784 → 256 ×2 → 256, depth 3, LayerNorm)</c>.</summary>
+    public string Comment { get; }
+
     public IReadOnlyList<Op> Children { get; }
+
+    public override bool RowWiseForward => Children.All(child => child.RowWiseForward);
 
     public override void EmitForward(IndentedTextWriter writer)
     {
-        writer.WriteLine($"// {_comment}");
+        writer.WriteLine($"// {Comment}");
         foreach (var child in Children) child.EmitForward(writer);
     }
 
     public override void EmitBackward(IndentedTextWriter writer)
     {
-        writer.WriteLine($"// {_comment}: backward");
+        writer.WriteLine($"// {Comment}: backward");
         for (int i = Children.Count - 1; i >= 0; i--) Children[i].EmitBackward(writer);
     }
 }

@@ -32,6 +32,8 @@ internal static partial class GeluLayer
 
     private sealed class GeluOp(string name, Tensor x, Tensor y, BufferSlot? derivative, string? foldedInto) : Op
     {
+        public override bool RowWiseForward => true;
+
         public override void EmitForward(IndentedTextWriter writer)
         {
             if (derivative is null)
@@ -71,6 +73,8 @@ internal static partial class FlattenLayer
 
     private sealed class FlattenOp(string name, Tensor x, Tensor y) : Op
     {
+        public override bool RowWiseForward => true;
+
         public override void EmitForward(IndentedTextWriter writer)
             => writer.WriteLine($"// {name}: Flatten, {x.ShapeText} → {y.ShapeText}, a view of {x.Value}: no copy");
 

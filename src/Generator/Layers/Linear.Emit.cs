@@ -48,6 +48,10 @@ internal static partial class LinearLayer
 
         private string Transposed => weight.StoredTransposed ? "Transposed" : "";
 
+        // A product of the model's input is not: it skips the input's zeros with paths that depend on the rows a call
+        // holds (and it reads the input, which a run of row-wise layers does not take).
+        public override bool RowWiseForward => x.NeedsGrad && !weight.StoredTransposed;
+
         public override void EmitForward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {name}: Linear({x.Last} → {y.Last}), {x.ShapeText} → {y.ShapeText}");

@@ -23,6 +23,8 @@ internal static partial class LayerNormLayer
 
     private sealed class LayerNormOp(LayerNormSpec spec, Tensor x, Tensor y, ParameterSlot weight, ParameterSlot bias, string mean, string rstd) : Op
     {
+        public override bool RowWiseForward => true;
+
         public override void EmitForward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {spec.Name}: LayerNorm({spec.D}, eps = {Literal.Float(spec.Eps).TrimEnd('f')}), {x.ShapeText}");
@@ -53,6 +55,8 @@ internal static partial class RMSNormLayer
 
     private sealed class RMSNormOp(RMSNormSpec spec, Tensor x, Tensor y, ParameterSlot weight, string rrms) : Op
     {
+        public override bool RowWiseForward => true;
+
         public override void EmitForward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {spec.Name}: RMSNorm({spec.D}, eps = {Literal.Float(spec.Eps).TrimEnd('f')}), {x.ShapeText}");

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using ModelGen.Generator.Emit;
 using ModelGen.Generator.Helpers;
 using ModelGen.Generator.Models;
@@ -27,6 +28,8 @@ internal static partial class ResidualLayer
 
     private sealed class ResidualOp(string name, Tensor x, Tensor fx, Tensor y, IReadOnlyList<Op> block) : Op
     {
+        public override bool RowWiseForward => block.All(op => op.RowWiseForward);
+
         public override void EmitForward(IndentedTextWriter writer)
         {
             writer.WriteLine($"// {name}: Residual, x + fn(x), {x.ShapeText}");

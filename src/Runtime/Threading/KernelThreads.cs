@@ -62,6 +62,57 @@ public static class KernelThreads
             body(state, 0, count);
     }
 
+    /// <summary>The fewest rows a block of <see cref="ForRowBlocks"/> holds: a vector of rows at any width, which keeps every product on its batch path.</summary>
+    public const int RowBlockMinimum = 16;
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(<paramref name="state"/>, first, count) over a batch of <paramref name="rows"/> rows
+    /// split into blocks, one per thread, in one parallel region: for a run of row-wise layers (a product, a norm, an
+    /// activation, each row's outputs computed from that row alone), each thread takes its block of rows through every
+    /// layer of the run, instead of the threads meeting after each layer. The kernels the body calls run on the thread
+    /// that calls them (the workers are taken), over its block. Blocks are multiples of <see cref="RowBlockMinimum"/>
+    /// rows except the last, which takes the rest, and never fewer than that many rows, so every kernel takes the path
+    /// it takes for the whole batch and the results are the same bit for bit; fewer than 2 × RowBlockMinimum rows, or
+    /// one thread, make one block, run on the calling thread.
+    /// </summary>
+    /// <param name="rows">The batch's rows.</param>
+    /// <param name="state">Passed to <paramref name="body"/>: the model, for a static lambda that calls its method (no allocation per call).</param>
+    /// <param name="body">Runs rows [first, first + count).</param>
+    public static unsafe void ForRowBlocks<TState>(int rows, TState state, Action<TState, int, int> body)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentNullException.ThrowIfNull(body);
+        int blocks = Math.Min(s_count, rows / RowBlockMinimum);
+        if (blocks < 2)
+        {
+            body(state, 0, rows);
+            return;
+        }
+        var job = new RowBlocksJob<TState> { State = state, Body = body, Rows = rows, Blocks = blocks };
+        For(blocks, Unsafe.AsPointer(ref job), &RunRowBlocks<TState>, minimumPerThread: 1);
+    }
+
+    private struct RowBlocksJob<TState>
+    {
+        public TState State;
+        public Action<TState, int, int> Body;
+        public int Rows, Blocks;
+    }
+
+    // Blocks [begin, end): block b is the b-th share of the batch's 16-row units, and the last runs to the last row.
+    private static unsafe void RunRowBlocks<TState>(void* state, int begin, int end)
+    {
+        ref RowBlocksJob<TState> job = ref Unsafe.AsRef<RowBlocksJob<TState>>(state);
+        int units = job.Rows / RowBlockMinimum;
+        for (int b = begin; b < end; b++)
+        {
+            (int first, int stop) = Chunk(units, b, job.Blocks);
+            first *= RowBlockMinimum;
+            stop = b == job.Blocks - 1 ? job.Rows : stop * RowBlockMinimum;
+            job.Body(job.State, first, stop - first);
+        }
+    }
+
     /// <summary>
     /// How many chunks of <paramref name="chunkSize"/> values <paramref name="length"/> values make when the last chunk
     /// takes the remainder (so no chunk is shorter than chunkSize unless the whole is): at least one.

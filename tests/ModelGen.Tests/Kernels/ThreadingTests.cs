@@ -258,7 +258,8 @@ public sealed class ThreadingTests
             var losses = new float[12];
             for (int step = 0; step < losses.Length; step++)
             {
-                int rows = step == 5 ? 23 : 64; // a partial batch too
+                // Partial batches too: one row block (23), and blocks of 16 and 17 rows on two threads (33) or 16 and 24 (40).
+                int rows = step switch { 5 => 23, 7 => 33, 9 => 40, _ => 64 };
                 for (int i = 0; i < rows * 784; i++) x[i] = rng.NextFloat();
                 for (int i = 0; i < rows; i++) y[i] = (int)(rng.NextUInt64() % 10);
                 losses[step] = model.TrainStep(x.AsSpan(0, rows * 784), y.AsSpan(0, rows), rows, optimizer);
@@ -270,6 +271,62 @@ public sealed class ThreadingTests
         }
         SameOnEveryThreadCount("MNIST classifier, 12 steps", Train);
     }
+
+    [Fact]
+    public void RowBlockModelTrainsIdenticallyOnEveryThreadCount()
+    {
+        // Every kind of row-wise layer, in runs that go through the batch in row blocks, and a Dropout between them,
+        // whose mask must not depend on the blocks.
+        float[] Train()
+        {
+            var model = new RowBlockModel(seed: 3);
+            var optimizer = new AdamW(learningRate: 0.01f);
+            var rng = new Rng(11);
+            var x = new float[70 * 20];
+            var y = new int[70];
+            int[] batches = [70, 64, 47, 33, 32, 31, 16, 1, 70];
+            var losses = new float[batches.Length];
+            for (int step = 0; step < batches.Length; step++)
+            {
+                int rows = batches[step];
+                for (int i = 0; i < rows * 20; i++) x[i] = rng.NextFloat() * 2 - 1;
+                for (int i = 0; i < rows; i++) y[i] = (int)(rng.NextUInt64() % 5);
+                losses[step] = model.TrainStep(x.AsSpan(0, rows * 20), y.AsSpan(0, rows), rows, optimizer);
+            }
+            var logits = new float[70 * 5];
+            model.Eval();
+            model.Forward(x, 70, logits);
+            return [.. losses, .. model.Parameters.ToArray(), .. model.OptimizerState.ToArray(), .. logits];
+        }
+        SameOnEveryThreadCount("row-block model, 9 steps", Train);
+    }
+
+    [Fact]
+    public void RowBlocksCoverEveryRowOnceInBlocksOfAtLeastSixteen() => KeepingThreadCount(() =>
+    {
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            KernelThreads.Count = threads;
+            for (int rows = 0; rows <= 100; rows++)
+            {
+                var blocks = new ConcurrentBag<(int First, int Count)>();
+                KernelThreads.ForRowBlocks(rows, blocks, static (seen, first, count) => seen.Add((first, count)));
+                var ordered = blocks.OrderBy(b => b.First).ToArray();
+                int expected = Math.Max(1, Math.Min(threads, rows / KernelThreads.RowBlockMinimum));
+                Assert.Equal(expected, ordered.Length);
+                int next = 0;
+                foreach (var (first, count) in ordered)
+                {
+                    Assert.Equal(next, first);
+                    Assert.Equal(0, first % KernelThreads.RowBlockMinimum);
+                    if (ordered.Length > 1) Assert.True(count >= KernelThreads.RowBlockMinimum, $"{rows} rows on {threads} threads: a block of {count}");
+                    next = first + count;
+                }
+                Assert.Equal(rows, next);
+            }
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.ForRowBlocks(-1, 0, static (_, _, _) => { }));
+    });
 
     [Fact]
     public void ForCoversEveryItemOnceAndUsesTheWorkers()

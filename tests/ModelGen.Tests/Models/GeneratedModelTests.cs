@@ -169,7 +169,7 @@ public sealed class GeneratedModelTests
 
         KernelTimes times = timed.KernelTimes;
         Assert.Equal(times.Sites.Count, times.Sites.Distinct().Count() + times.Sites.Count - times.Sites.Distinct().Count());
-        Assert.Contains("proj · LinearForward", times.Sites);
+        Assert.Contains("proj to mixer · ForRowBlocks", times.Sites);
         Assert.Contains("cross-entropy · CrossEntropyForward", times.Sites);
         Assert.Equal("optimizer · Step", times.Sites[^1]);
         for (int i = 0; i < times.Sites.Count; i++)
@@ -187,7 +187,7 @@ public sealed class GeneratedModelTests
         timed.Eval();
         timed.Predict(x, 5, new int[5]);
         // A forward pass alone: its sites once each (Dropout's only in training), the others not at all.
-        Assert.Equal(1, times.Calls(times.Sites.ToList().IndexOf("proj · LinearForward")));
+        Assert.Equal(1, times.Calls(times.Sites.ToList().IndexOf("proj to mixer · ForRowBlocks")));
         Assert.Equal(0, times.Calls(times.Sites.Count - 1));
     }
 

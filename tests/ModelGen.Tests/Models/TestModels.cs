@@ -116,3 +116,32 @@ public sealed partial class TimedEveryLayer
     [ClassificationHead(DIn = 6, NumClasses = 3)]
     public partial ClassificationHead Head { get; }
 }
+
+/// <summary>
+/// Row-wise layers of every kind in a batch large enough to split into row blocks (70 rows: 32 + 38 on two threads,
+/// 16 + 16 + 38 on three): two runs of them, around a Dropout, after a norm of the model input, which runs on its own.
+/// </summary>
+[Model(BatchSize = 70, InputSize = 20)]
+public sealed partial class RowBlockModel
+{
+    [LayerNorm(D = 20)]
+    public partial LayerNorm InputNorm { get; }
+
+    [Linear(InFeatures = 20, OutFeatures = 24)]
+    public partial Linear Proj { get; }
+
+    [Residual, RMSNorm(D = 24), FeedForward(DModel = 24, DFf = 40)]
+    public partial Residual Ffn { get; }
+
+    [Residual, Linear(InFeatures = 24, OutFeatures = 24, Bias = false), Gelu]
+    public partial Residual Mixer { get; }
+
+    [Dropout(P = 0.25)]
+    public partial Dropout Drop { get; }
+
+    [Mlp(InDim = 24, HiddenDim = 32, OutDim = 16, Depth = 2, UseLayerNorm = true)]
+    public partial Mlp Out { get; }
+
+    [ClassificationHead(DIn = 16, NumClasses = 5)]
+    public partial ClassificationHead Head { get; }
+}

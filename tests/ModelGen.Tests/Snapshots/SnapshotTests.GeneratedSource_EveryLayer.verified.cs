@@ -339,29 +339,8 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         // input_norm: LayerNorm(6, eps = 0.001), (rows, 6)
         global::ModelGen.Kernels.LayerNormForward(input_norm, input_norm_mean, input_norm_rstd, model_input, input_norm_weight, input_norm_bias, rows, 6, 0.001f);
 
-        // proj: Linear(6 → 8), (rows, 6) → (rows, 8)
-        global::ModelGen.Kernels.LinearForward(proj, input_norm, proj_weight, proj_bias, rows, 6, 8);
-
-        // ffn: Residual, x + fn(x), (rows, 8)
-        // ffn.fn.0: LayerNorm(8, eps = 1e-5), (rows, 8)
-        global::ModelGen.Kernels.LayerNormForward(ffn_fn_0, ffn_fn_0_mean, ffn_fn_0_rstd, proj, ffn_fn_0_weight, ffn_fn_0_bias, rows, 8, 1e-5f);
-        // ffn.fn.1: FeedForward(8, d_ff = 32)
-        // ffn.fn.1.net.0: Linear(8 → 32), (rows, 8) → (rows, 32)
-        global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_0, ffn_fn_0, ffn_fn_1_net_0_weight, ffn_fn_1_net_0_bias, rows, 8, 32);
-        // ffn.fn.1.net.1: GELU, (rows, 32); saves gelu′(x) for the backward
-        global::ModelGen.Kernels.GeluForward(ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_1_derivative[..(rows * 32)], ffn_fn_1_net_0[..(rows * 32)]);
-        // ffn.fn.1.net.2: Linear(32 → 8), (rows, 32) → (rows, 8)
-        global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_2, ffn_fn_1_net_1, ffn_fn_1_net_2_weight, ffn_fn_1_net_2_bias, rows, 32, 8);
-        // ffn: the skip path, ffn = x + fn(x)
-        global::System.Numerics.Tensors.TensorPrimitives.Add(proj[..(rows * 8)], ffn_fn_1_net_2[..(rows * 8)], ffn[..(rows * 8)]);
-
-        // mixer: Residual, x + fn(x), (rows, 8)
-        // mixer.fn.0: Linear(8 → 8), (rows, 8) → (rows, 8)
-        global::ModelGen.Kernels.LinearForward(mixer_fn_0, ffn, mixer_fn_0_weight, default, rows, 8, 8);
-        // mixer.fn.1: GELU, (rows, 8); saves gelu′(x) for the backward
-        global::ModelGen.Kernels.GeluForward(mixer_fn_1[..(rows * 8)], mixer_fn_1_derivative[..(rows * 8)], mixer_fn_0[..(rows * 8)]);
-        // mixer: the skip path, mixer = x + fn(x)
-        global::System.Numerics.Tensors.TensorPrimitives.Add(ffn[..(rows * 8)], mixer_fn_1[..(rows * 8)], mixer[..(rows * 8)]);
+        // proj to mixer: row-wise, so each thread takes its own rows through all of them (ForwardRows, part 0)
+        global::ModelGen.KernelThreads.ForRowBlocks(rows, this, static (model, first, rows) => model.ForwardRows(0, first, rows));
 
         // drop: Dropout(p = 0.5), (rows, 8); the identity in eval mode
         if (_training)
@@ -375,12 +354,77 @@ public partial class EveryLayer : global::ModelGen.IModel<float>
         }
 
         // out: MLP(8 → 6, depth 1)
-        // out.layers.0: Linear(8 → 6), (rows, 8) → (rows, 6)
-        global::ModelGen.Kernels.LinearForward(out_layers_0, drop, out_layers_0_weight, out_layers_0_bias, rows, 8, 6);
+        // out.layers.0 to head.fc: row-wise, so each thread takes its own rows through all of them (ForwardRows, part 1)
+        global::ModelGen.KernelThreads.ForRowBlocks(rows, this, static (model, first, rows) => model.ForwardRows(1, first, rows));
+    }
 
-        // head: ClassificationHead(6 → 3 classes)
-        // head.fc: Linear(6 → 3), (rows, 6) → (rows, 3)
-        global::ModelGen.Kernels.LinearForward(head_fc, out_layers_0, head_fc_weight, head_fc_bias, rows, 6, 3);
+    /// <summary>The runs of row-wise layers in the forward pass, each for the rows [first, first + rows) of the batch that one thread takes (KernelThreads.ForRowBlocks).</summary>
+    /// <param name="part">Which run: 0, proj to mixer; 1, out.layers.0 to head.fc.</param>
+    /// <param name="first">The block's first row.</param>
+    /// <param name="rows">The block's rows.</param>
+    private void ForwardRows(int part, int first, int rows)
+    {
+        switch (part)
+        {
+            case 0:
+            {
+                // This block's rows of each view the layers use.
+                global::System.Span<float> input_norm = this.input_norm[(first * 6)..];
+                global::System.Span<float> proj = this.proj[(first * 8)..];
+                global::System.Span<float> ffn_fn_0_mean = this.ffn_fn_0_mean[first..];
+                global::System.Span<float> ffn_fn_0_rstd = this.ffn_fn_0_rstd[first..];
+                global::System.Span<float> ffn_fn_0 = this.ffn_fn_0[(first * 8)..];
+                global::System.Span<float> ffn_fn_1_net_0 = this.ffn_fn_1_net_0[(first * 32)..];
+                global::System.Span<float> ffn_fn_1_net_1 = this.ffn_fn_1_net_1[(first * 32)..];
+                global::System.Span<float> ffn_fn_1_net_2 = this.ffn_fn_1_net_2[(first * 8)..];
+                global::System.Span<float> ffn = this.ffn[(first * 8)..];
+                global::System.Span<float> mixer_fn_0 = this.mixer_fn_0[(first * 8)..];
+                global::System.Span<float> mixer_fn_1 = this.mixer_fn_1[(first * 8)..];
+                global::System.Span<float> mixer = this.mixer[(first * 8)..];
+                global::System.Span<double> ffn_fn_1_net_1_derivative = this.ffn_fn_1_net_1_derivative[(first * 32)..];
+                global::System.Span<double> mixer_fn_1_derivative = this.mixer_fn_1_derivative[(first * 8)..];
+
+                // proj: Linear(6 → 8), (rows, 6) → (rows, 8)
+                global::ModelGen.Kernels.LinearForward(proj, input_norm, proj_weight, proj_bias, rows, 6, 8);
+
+                // ffn: Residual, x + fn(x), (rows, 8)
+                // ffn.fn.0: LayerNorm(8, eps = 1e-5), (rows, 8)
+                global::ModelGen.Kernels.LayerNormForward(ffn_fn_0, ffn_fn_0_mean, ffn_fn_0_rstd, proj, ffn_fn_0_weight, ffn_fn_0_bias, rows, 8, 1e-5f);
+                // ffn.fn.1: FeedForward(8, d_ff = 32)
+                // ffn.fn.1.net.0: Linear(8 → 32), (rows, 8) → (rows, 32)
+                global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_0, ffn_fn_0, ffn_fn_1_net_0_weight, ffn_fn_1_net_0_bias, rows, 8, 32);
+                // ffn.fn.1.net.1: GELU, (rows, 32); saves gelu′(x) for the backward
+                global::ModelGen.Kernels.GeluForward(ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_1_derivative[..(rows * 32)], ffn_fn_1_net_0[..(rows * 32)]);
+                // ffn.fn.1.net.2: Linear(32 → 8), (rows, 32) → (rows, 8)
+                global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_2, ffn_fn_1_net_1, ffn_fn_1_net_2_weight, ffn_fn_1_net_2_bias, rows, 32, 8);
+                // ffn: the skip path, ffn = x + fn(x)
+                global::System.Numerics.Tensors.TensorPrimitives.Add(proj[..(rows * 8)], ffn_fn_1_net_2[..(rows * 8)], ffn[..(rows * 8)]);
+
+                // mixer: Residual, x + fn(x), (rows, 8)
+                // mixer.fn.0: Linear(8 → 8), (rows, 8) → (rows, 8)
+                global::ModelGen.Kernels.LinearForward(mixer_fn_0, ffn, mixer_fn_0_weight, default, rows, 8, 8);
+                // mixer.fn.1: GELU, (rows, 8); saves gelu′(x) for the backward
+                global::ModelGen.Kernels.GeluForward(mixer_fn_1[..(rows * 8)], mixer_fn_1_derivative[..(rows * 8)], mixer_fn_0[..(rows * 8)]);
+                // mixer: the skip path, mixer = x + fn(x)
+                global::System.Numerics.Tensors.TensorPrimitives.Add(ffn[..(rows * 8)], mixer_fn_1[..(rows * 8)], mixer[..(rows * 8)]);
+                break;
+            }
+            case 1:
+            {
+                // This block's rows of each view the layers use.
+                global::System.Span<float> drop = this.drop[(first * 8)..];
+                global::System.Span<float> out_layers_0 = this.out_layers_0[(first * 6)..];
+                global::System.Span<float> head_fc = this.head_fc[(first * 3)..];
+
+                // out.layers.0: Linear(8 → 6), (rows, 8) → (rows, 6)
+                global::ModelGen.Kernels.LinearForward(out_layers_0, drop, out_layers_0_weight, out_layers_0_bias, rows, 8, 6);
+
+                // head: ClassificationHead(6 → 3 classes)
+                // head.fc: Linear(6 → 3), (rows, 6) → (rows, 3)
+                global::ModelGen.Kernels.LinearForward(head_fc, out_layers_0, head_fc_weight, head_fc_bias, rows, 6, 3);
+                break;
+            }
+        }
     }
 
     /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>

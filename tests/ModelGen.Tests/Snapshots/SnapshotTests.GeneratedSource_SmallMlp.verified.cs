@@ -300,6 +300,32 @@ public partial class SmallMlp : global::ModelGen.IModel<float>
         // body: MLP(12 → 16 ×2 → 9, depth 3, LayerNorm)
         // body.layers.0: Linear(12 → 16), (rows, 12) → (rows, 16)
         global::ModelGen.Kernels.LinearForwardTransposed(body_layers_0, model_input, body_layers_0_weight, body_layers_0_bias, rows, 12, 16, skipZeroInputs: true);
+        // body.layers.1 to head.fc: row-wise, so each thread takes its own rows through all of them (ForwardRows, part 0)
+        global::ModelGen.KernelThreads.ForRowBlocks(rows, this, static (model, first, rows) => model.ForwardRows(0, first, rows));
+    }
+
+    /// <summary>The runs of row-wise layers in the forward pass, each for the rows [first, first + rows) of the batch that one thread takes (KernelThreads.ForRowBlocks).</summary>
+    /// <param name="part">Which run: 0, body.layers.1 to head.fc.</param>
+    /// <param name="first">The block's first row.</param>
+    /// <param name="rows">The block's rows.</param>
+    private void ForwardRows(int part, int first, int rows)
+    {
+        // This block's rows of each view the layers use.
+        global::System.Span<float> body_layers_0 = this.body_layers_0[(first * 16)..];
+        global::System.Span<float> body_layers_1_mean = this.body_layers_1_mean[first..];
+        global::System.Span<float> body_layers_1_rstd = this.body_layers_1_rstd[first..];
+        global::System.Span<float> body_layers_1 = this.body_layers_1[(first * 16)..];
+        global::System.Span<float> body_layers_2 = this.body_layers_2[(first * 16)..];
+        global::System.Span<float> body_layers_3 = this.body_layers_3[(first * 16)..];
+        global::System.Span<float> body_layers_4_mean = this.body_layers_4_mean[first..];
+        global::System.Span<float> body_layers_4_rstd = this.body_layers_4_rstd[first..];
+        global::System.Span<float> body_layers_4 = this.body_layers_4[(first * 16)..];
+        global::System.Span<float> body_layers_5 = this.body_layers_5[(first * 16)..];
+        global::System.Span<float> body_layers_6 = this.body_layers_6[(first * 9)..];
+        global::System.Span<float> head_fc = this.head_fc[(first * 5)..];
+        global::System.Span<double> body_layers_2_derivative = this.body_layers_2_derivative[(first * 16)..];
+        global::System.Span<double> body_layers_5_derivative = this.body_layers_5_derivative[(first * 16)..];
+
         // body.layers.1: LayerNorm(16, eps = 1e-5), (rows, 16)
         global::ModelGen.Kernels.LayerNormForward(body_layers_1, body_layers_1_mean, body_layers_1_rstd, body_layers_0, body_layers_1_weight, body_layers_1_bias, rows, 16, 1e-5f);
         // body.layers.2: GELU, (rows, 16); saves gelu′(x) for the backward

@@ -270,7 +270,7 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         int slots = global::ModelGen.ModelGuard.OptimizerSlots(optimizer, OptimizerSlots);
         _kernelTimes.Start();
         optimizer.Step(_parameters.Span, _gradients.Span, _optimizerState.Slice(0, slots * ParameterCount), s_parameterTable);
-        _kernelTimes.Mark(33);
+        _kernelTimes.Mark(24);
     }
 
     /// <inheritdoc/>
@@ -331,7 +331,7 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         ForwardCore(input, rows);
         // Mean over every target position of -log_softmax(logits)[target].
         float loss = global::ModelGen.Kernels.CrossEntropyForward(probs, this.head_fc, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
-        _kernelTimes.Mark(13);
+        _kernelTimes.Mark(4);
         return loss;
     }
 
@@ -345,44 +345,15 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         global::ModelGen.Kernels.LayerNormForward(input_norm, input_norm_mean, input_norm_rstd, model_input, input_norm_weight, input_norm_bias, rows, 6, 0.001f);
         _kernelTimes.Mark(0);
 
-        // proj: Linear(6 → 8), (rows, 6) → (rows, 8)
-        global::ModelGen.Kernels.LinearForward(proj, input_norm, proj_weight, proj_bias, rows, 6, 8);
+        // proj to mixer: row-wise, so each thread takes its own rows through all of them (ForwardRows, part 0)
+        global::ModelGen.KernelThreads.ForRowBlocks(rows, this, static (model, first, rows) => model.ForwardRows(0, first, rows));
         _kernelTimes.Mark(1);
-
-        // ffn: Residual, x + fn(x), (rows, 8)
-        // ffn.fn.0: LayerNorm(8, eps = 1e-5), (rows, 8)
-        global::ModelGen.Kernels.LayerNormForward(ffn_fn_0, ffn_fn_0_mean, ffn_fn_0_rstd, proj, ffn_fn_0_weight, ffn_fn_0_bias, rows, 8, 1e-5f);
-        _kernelTimes.Mark(2);
-        // ffn.fn.1: FeedForward(8, d_ff = 32)
-        // ffn.fn.1.net.0: Linear(8 → 32), (rows, 8) → (rows, 32)
-        global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_0, ffn_fn_0, ffn_fn_1_net_0_weight, ffn_fn_1_net_0_bias, rows, 8, 32);
-        _kernelTimes.Mark(3);
-        // ffn.fn.1.net.1: GELU, (rows, 32); saves gelu′(x) for the backward
-        global::ModelGen.Kernels.GeluForward(ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_1_derivative[..(rows * 32)], ffn_fn_1_net_0[..(rows * 32)]);
-        _kernelTimes.Mark(4);
-        // ffn.fn.1.net.2: Linear(32 → 8), (rows, 32) → (rows, 8)
-        global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_2, ffn_fn_1_net_1, ffn_fn_1_net_2_weight, ffn_fn_1_net_2_bias, rows, 32, 8);
-        _kernelTimes.Mark(5);
-        // ffn: the skip path, ffn = x + fn(x)
-        global::System.Numerics.Tensors.TensorPrimitives.Add(proj[..(rows * 8)], ffn_fn_1_net_2[..(rows * 8)], ffn[..(rows * 8)]);
-        _kernelTimes.Mark(6);
-
-        // mixer: Residual, x + fn(x), (rows, 8)
-        // mixer.fn.0: Linear(8 → 8), (rows, 8) → (rows, 8)
-        global::ModelGen.Kernels.LinearForward(mixer_fn_0, ffn, mixer_fn_0_weight, default, rows, 8, 8);
-        _kernelTimes.Mark(7);
-        // mixer.fn.1: GELU, (rows, 8); saves gelu′(x) for the backward
-        global::ModelGen.Kernels.GeluForward(mixer_fn_1[..(rows * 8)], mixer_fn_1_derivative[..(rows * 8)], mixer_fn_0[..(rows * 8)]);
-        _kernelTimes.Mark(8);
-        // mixer: the skip path, mixer = x + fn(x)
-        global::System.Numerics.Tensors.TensorPrimitives.Add(ffn[..(rows * 8)], mixer_fn_1[..(rows * 8)], mixer[..(rows * 8)]);
-        _kernelTimes.Mark(9);
 
         // drop: Dropout(p = 0.5), (rows, 8); the identity in eval mode
         if (_training)
         {
             global::ModelGen.Kernels.DropoutForward(drop[..(rows * 8)], drop_mask[..(rows * 8)], mixer[..(rows * 8)], 0.5f, ref _random);
-            _kernelTimes.Mark(10);
+            _kernelTimes.Mark(2);
         }
         else
         {
@@ -391,14 +362,78 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         }
 
         // out: MLP(8 → 6, depth 1)
-        // out.layers.0: Linear(8 → 6), (rows, 8) → (rows, 6)
-        global::ModelGen.Kernels.LinearForward(out_layers_0, drop, out_layers_0_weight, out_layers_0_bias, rows, 8, 6);
-        _kernelTimes.Mark(11);
+        // out.layers.0 to head.fc: row-wise, so each thread takes its own rows through all of them (ForwardRows, part 1)
+        global::ModelGen.KernelThreads.ForRowBlocks(rows, this, static (model, first, rows) => model.ForwardRows(1, first, rows));
+        _kernelTimes.Mark(3);
+    }
 
-        // head: ClassificationHead(6 → 3 classes)
-        // head.fc: Linear(6 → 3), (rows, 6) → (rows, 3)
-        global::ModelGen.Kernels.LinearForward(head_fc, out_layers_0, head_fc_weight, head_fc_bias, rows, 6, 3);
-        _kernelTimes.Mark(12);
+    /// <summary>The runs of row-wise layers in the forward pass, each for the rows [first, first + rows) of the batch that one thread takes (KernelThreads.ForRowBlocks).</summary>
+    /// <param name="part">Which run: 0, proj to mixer; 1, out.layers.0 to head.fc.</param>
+    /// <param name="first">The block's first row.</param>
+    /// <param name="rows">The block's rows.</param>
+    private void ForwardRows(int part, int first, int rows)
+    {
+        switch (part)
+        {
+            case 0:
+            {
+                // This block's rows of each view the layers use.
+                global::System.Span<float> input_norm = this.input_norm[(first * 6)..];
+                global::System.Span<float> proj = this.proj[(first * 8)..];
+                global::System.Span<float> ffn_fn_0_mean = this.ffn_fn_0_mean[first..];
+                global::System.Span<float> ffn_fn_0_rstd = this.ffn_fn_0_rstd[first..];
+                global::System.Span<float> ffn_fn_0 = this.ffn_fn_0[(first * 8)..];
+                global::System.Span<float> ffn_fn_1_net_0 = this.ffn_fn_1_net_0[(first * 32)..];
+                global::System.Span<float> ffn_fn_1_net_1 = this.ffn_fn_1_net_1[(first * 32)..];
+                global::System.Span<float> ffn_fn_1_net_2 = this.ffn_fn_1_net_2[(first * 8)..];
+                global::System.Span<float> ffn = this.ffn[(first * 8)..];
+                global::System.Span<float> mixer_fn_0 = this.mixer_fn_0[(first * 8)..];
+                global::System.Span<float> mixer_fn_1 = this.mixer_fn_1[(first * 8)..];
+                global::System.Span<float> mixer = this.mixer[(first * 8)..];
+                global::System.Span<double> ffn_fn_1_net_1_derivative = this.ffn_fn_1_net_1_derivative[(first * 32)..];
+                global::System.Span<double> mixer_fn_1_derivative = this.mixer_fn_1_derivative[(first * 8)..];
+
+                // proj: Linear(6 → 8), (rows, 6) → (rows, 8)
+                global::ModelGen.Kernels.LinearForward(proj, input_norm, proj_weight, proj_bias, rows, 6, 8);
+
+                // ffn: Residual, x + fn(x), (rows, 8)
+                // ffn.fn.0: LayerNorm(8, eps = 1e-5), (rows, 8)
+                global::ModelGen.Kernels.LayerNormForward(ffn_fn_0, ffn_fn_0_mean, ffn_fn_0_rstd, proj, ffn_fn_0_weight, ffn_fn_0_bias, rows, 8, 1e-5f);
+                // ffn.fn.1: FeedForward(8, d_ff = 32)
+                // ffn.fn.1.net.0: Linear(8 → 32), (rows, 8) → (rows, 32)
+                global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_0, ffn_fn_0, ffn_fn_1_net_0_weight, ffn_fn_1_net_0_bias, rows, 8, 32);
+                // ffn.fn.1.net.1: GELU, (rows, 32); saves gelu′(x) for the backward
+                global::ModelGen.Kernels.GeluForward(ffn_fn_1_net_1[..(rows * 32)], ffn_fn_1_net_1_derivative[..(rows * 32)], ffn_fn_1_net_0[..(rows * 32)]);
+                // ffn.fn.1.net.2: Linear(32 → 8), (rows, 32) → (rows, 8)
+                global::ModelGen.Kernels.LinearForward(ffn_fn_1_net_2, ffn_fn_1_net_1, ffn_fn_1_net_2_weight, ffn_fn_1_net_2_bias, rows, 32, 8);
+                // ffn: the skip path, ffn = x + fn(x)
+                global::System.Numerics.Tensors.TensorPrimitives.Add(proj[..(rows * 8)], ffn_fn_1_net_2[..(rows * 8)], ffn[..(rows * 8)]);
+
+                // mixer: Residual, x + fn(x), (rows, 8)
+                // mixer.fn.0: Linear(8 → 8), (rows, 8) → (rows, 8)
+                global::ModelGen.Kernels.LinearForward(mixer_fn_0, ffn, mixer_fn_0_weight, default, rows, 8, 8);
+                // mixer.fn.1: GELU, (rows, 8); saves gelu′(x) for the backward
+                global::ModelGen.Kernels.GeluForward(mixer_fn_1[..(rows * 8)], mixer_fn_1_derivative[..(rows * 8)], mixer_fn_0[..(rows * 8)]);
+                // mixer: the skip path, mixer = x + fn(x)
+                global::System.Numerics.Tensors.TensorPrimitives.Add(ffn[..(rows * 8)], mixer_fn_1[..(rows * 8)], mixer[..(rows * 8)]);
+                break;
+            }
+            case 1:
+            {
+                // This block's rows of each view the layers use.
+                global::System.Span<float> drop = this.drop[(first * 8)..];
+                global::System.Span<float> out_layers_0 = this.out_layers_0[(first * 6)..];
+                global::System.Span<float> head_fc = this.head_fc[(first * 3)..];
+
+                // out.layers.0: Linear(8 → 6), (rows, 8) → (rows, 6)
+                global::ModelGen.Kernels.LinearForward(out_layers_0, drop, out_layers_0_weight, out_layers_0_bias, rows, 8, 6);
+
+                // head: ClassificationHead(6 → 3 classes)
+                // head.fc: Linear(6 → 3), (rows, 6) → (rows, 3)
+                global::ModelGen.Kernels.LinearForward(head_fc, out_layers_0, head_fc_weight, head_fc_bias, rows, 6, 3);
+                break;
+            }
+        }
     }
 
     /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>
@@ -410,86 +445,77 @@ public partial class TimedEveryLayer : global::ModelGen.IModel<float>
         _kernelTimes.Start();
         // cross-entropy: d logits = (softmax − one_hot(target)) / (rows · TargetsPerRow)
         global::ModelGen.Kernels.CrossEntropyBackward(d_head_fc, probs, new global::System.Span<int>(_targets, 0, rows * TargetsPerRow), rows * TargetsPerRow, ClassCount);
-        _kernelTimes.Mark(14);
+        _kernelTimes.Mark(5);
 
         // head: ClassificationHead(6 → 3 classes): backward
         // head.fc: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_head_fc_weight, d_head_fc, out_layers_0, rows, 6, 3, accumulate: accumulate, dbias: d_head_fc_bias);
-        _kernelTimes.Mark(15);
+        _kernelTimes.Mark(6);
         global::ModelGen.Kernels.LinearBackwardInput(d_out_layers_0, d_head_fc, head_fc_weight, rows, 6, 3);
-        _kernelTimes.Mark(16);
+        _kernelTimes.Mark(7);
 
         // out: MLP(8 → 6, depth 1): backward
         // out.layers.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_out_layers_0_weight, d_out_layers_0, drop, rows, 8, 6, accumulate: accumulate, dbias: d_out_layers_0_bias);
-        _kernelTimes.Mark(17);
+        _kernelTimes.Mark(8);
         global::ModelGen.Kernels.LinearBackwardInput(d_drop, d_out_layers_0, out_layers_0_weight, rows, 8, 6);
-        _kernelTimes.Mark(18);
+        _kernelTimes.Mark(9);
 
         // drop: Dropout backward
         global::ModelGen.Kernels.DropoutBackward(d_mixer_fn_1[..(rows * 8)], d_drop[..(rows * 8)], drop_mask[..(rows * 8)]);
-        _kernelTimes.Mark(19);
+        _kernelTimes.Mark(10);
 
         // mixer: Residual backward; fn's backward first writes d_ffn_fn_1_net_2, then the skip path adds d_mixer_fn_1
         // mixer.fn.1: GELU backward, dx = dy · gelu′(x)
         global::ModelGen.Kernels.GeluBackward(d_mixer_fn_0[..(rows * 8)], d_mixer_fn_1[..(rows * 8)], mixer_fn_1_derivative[..(rows * 8)]);
-        _kernelTimes.Mark(20);
+        _kernelTimes.Mark(11);
         // mixer.fn.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_mixer_fn_0_weight, d_mixer_fn_0, ffn, rows, 8, 8, accumulate: accumulate);
-        _kernelTimes.Mark(21);
+        _kernelTimes.Mark(12);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_1_net_2, d_mixer_fn_0, mixer_fn_0_weight, rows, 8, 8);
-        _kernelTimes.Mark(22);
+        _kernelTimes.Mark(13);
         // mixer: the skip path, d_ffn_fn_1_net_2 += d_mixer_fn_1
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_ffn_fn_1_net_2[..(rows * 8)], d_mixer_fn_1[..(rows * 8)], d_ffn_fn_1_net_2[..(rows * 8)]);
-        _kernelTimes.Mark(23);
+        _kernelTimes.Mark(14);
 
         // ffn: Residual backward; fn's backward first writes d_proj, then the skip path adds d_ffn_fn_1_net_2
         // ffn.fn.1: FeedForward(8, d_ff = 32): backward
         // ffn.fn.1.net.2: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_2_weight, d_ffn_fn_1_net_2, ffn_fn_1_net_1, rows, 32, 8, accumulate: accumulate, dbias: d_ffn_fn_1_net_2_bias);
-        _kernelTimes.Mark(24);
+        _kernelTimes.Mark(15);
         global::ModelGen.Kernels.LinearBackwardInputThroughGelu(d_ffn_fn_1_net_0, d_ffn_fn_1_net_2, ffn_fn_1_net_2_weight, ffn_fn_1_net_1_derivative[..(rows * 32)], rows, 32, 8);
-        _kernelTimes.Mark(25);
+        _kernelTimes.Mark(16);
         // ffn.fn.1.net.1: GELU backward, dx = dy · gelu′(x): done by ffn.fn.1.net.2's input gradient above
         // ffn.fn.1.net.0: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_ffn_fn_1_net_0_weight, d_ffn_fn_1_net_0, ffn_fn_0, rows, 8, 32, accumulate: accumulate, dbias: d_ffn_fn_1_net_0_bias);
-        _kernelTimes.Mark(26);
+        _kernelTimes.Mark(17);
         global::ModelGen.Kernels.LinearBackwardInput(d_ffn_fn_0, d_ffn_fn_1_net_0, ffn_fn_1_net_0_weight, rows, 8, 32);
-        _kernelTimes.Mark(27);
+        _kernelTimes.Mark(18);
         // ffn.fn.0: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_proj, d_ffn_fn_0_weight, d_ffn_fn_0_bias, d_ffn_fn_0, proj, ffn_fn_0_mean, ffn_fn_0_rstd, ffn_fn_0_weight, rows, 8, accumulate: accumulate);
-        _kernelTimes.Mark(28);
+        _kernelTimes.Mark(19);
         // ffn: the skip path, d_proj += d_ffn_fn_1_net_2
         global::System.Numerics.Tensors.TensorPrimitives.Add(d_proj[..(rows * 8)], d_ffn_fn_1_net_2[..(rows * 8)], d_proj[..(rows * 8)]);
-        _kernelTimes.Mark(29);
+        _kernelTimes.Mark(20);
 
         // proj: Linear backward
         global::ModelGen.Kernels.LinearBackwardWeight(d_proj_weight, d_proj, input_norm, rows, 6, 8, accumulate: accumulate, dbias: d_proj_bias);
-        _kernelTimes.Mark(30);
+        _kernelTimes.Mark(21);
         global::ModelGen.Kernels.LinearBackwardInput(d_input_norm, d_proj, proj_weight, rows, 6, 8);
-        _kernelTimes.Mark(31);
+        _kernelTimes.Mark(22);
 
         // input_norm: LayerNorm backward
         global::ModelGen.Kernels.LayerNormBackward(d_model_input, d_input_norm_weight, d_input_norm_bias, d_input_norm, model_input, input_norm_mean, input_norm_rstd, input_norm_weight, rows, 6, accumulate: accumulate);
-        _kernelTimes.Mark(32);
+        _kernelTimes.Mark(23);
     }
 
     /// <summary>The kernel call sites that <see cref="KernelTimes"/> times, in the order they run.</summary>
     private static readonly string[] s_kernelSites =
     [
         "input_norm · LayerNormForward",
-        "proj · LinearForward",
-        "ffn.fn.0 · LayerNormForward",
-        "ffn.fn.1.net.0 · LinearForward",
-        "ffn.fn.1.net.1 · GeluForward",
-        "ffn.fn.1.net.2 · LinearForward",
-        "ffn · Add",
-        "mixer.fn.0 · LinearForward",
-        "mixer.fn.1 · GeluForward",
-        "mixer · Add",
+        "proj to mixer · ForRowBlocks",
         "drop · DropoutForward",
-        "out.layers.0 · LinearForward",
-        "head.fc · LinearForward",
+        "out.layers.0 to head.fc · ForRowBlocks",
         "cross-entropy · CrossEntropyForward",
         "cross-entropy · CrossEntropyBackward",
         "head.fc · LinearBackwardWeight",

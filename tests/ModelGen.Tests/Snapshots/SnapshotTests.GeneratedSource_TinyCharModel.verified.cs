@@ -314,6 +314,46 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         // token_embedding: Embedding(7, 4), (rows, 3) ids → (rows, 3, 4)
         global::ModelGen.Kernels.EmbeddingForward(token_embedding[..(rows * 12)], model_tokens[..(rows * 3)], token_embedding_weight, 7, 4);
 
+        // per_position to block: row-wise, so each thread takes its own rows through all of them (ForwardRows, part 0)
+        global::ModelGen.KernelThreads.ForRowBlocks(rows, this, static (model, first, rows) => model.ForwardRows(0, first, rows));
+
+        // drop: Dropout(p = 0.25), (rows, 15); the identity in eval mode
+        if (_training)
+        {
+            global::ModelGen.Kernels.DropoutForward(drop[..(rows * 15)], drop_mask[..(rows * 15)], block[..(rows * 15)], 0.25f, ref _random);
+        }
+        else
+        {
+            block[..(rows * 15)].CopyTo(drop);
+            drop_mask[..(rows * 15)].Fill(1f); // so that a backward after an eval-mode loss is the identity too
+        }
+
+        // head: ClassificationHead(15 → 7 classes)
+        // head.fc: Linear(15 → 7), (rows, 15) → (rows, 7)
+        global::ModelGen.Kernels.LinearForward(head_fc, drop, head_fc_weight, head_fc_bias, rows, 15, 7);
+    }
+
+    /// <summary>The runs of row-wise layers in the forward pass, each for the rows [first, first + rows) of the batch that one thread takes (KernelThreads.ForRowBlocks).</summary>
+    /// <param name="part">Which run: 0, per_position to block.</param>
+    /// <param name="first">The block's first row.</param>
+    /// <param name="rows">The block's rows.</param>
+    private void ForwardRows(int part, int first, int rows)
+    {
+        // This block's rows of each view the layers use.
+        global::System.Span<float> token_embedding = this.token_embedding[(first * 12)..];
+        global::System.Span<float> per_position = this.per_position[(first * 15)..];
+        global::System.Span<float> act = this.act[(first * 15)..];
+        global::System.Span<float> norm_rrms = this.norm_rrms[first..];
+        global::System.Span<float> norm = this.norm[(first * 15)..];
+        global::System.Span<float> block_fn_0_rrms = this.block_fn_0_rrms[first..];
+        global::System.Span<float> block_fn_0 = this.block_fn_0[(first * 15)..];
+        global::System.Span<float> block_fn_1_net_0 = this.block_fn_1_net_0[(first * 8)..];
+        global::System.Span<float> block_fn_1_net_1 = this.block_fn_1_net_1[(first * 8)..];
+        global::System.Span<float> block_fn_1_net_2 = this.block_fn_1_net_2[(first * 15)..];
+        global::System.Span<float> block = this.block[(first * 15)..];
+        global::System.Span<double> act_derivative = this.act_derivative[(first * 15)..];
+        global::System.Span<double> block_fn_1_net_1_derivative = this.block_fn_1_net_1_derivative[(first * 8)..];
+
         // per_position: Linear(4 → 5), (rows, 3, 4) → (rows, 3, 5)
         global::ModelGen.Kernels.LinearForward(per_position, token_embedding, per_position_weight, per_position_bias, rows * 3, 4, 5);
 
@@ -337,21 +377,6 @@ public partial class TinyCharModel : global::ModelGen.IModel<int>
         global::ModelGen.Kernels.LinearForward(block_fn_1_net_2, block_fn_1_net_1, block_fn_1_net_2_weight, block_fn_1_net_2_bias, rows, 8, 15);
         // block: the skip path, block = x + fn(x)
         global::System.Numerics.Tensors.TensorPrimitives.Add(norm[..(rows * 15)], block_fn_1_net_2[..(rows * 15)], block[..(rows * 15)]);
-
-        // drop: Dropout(p = 0.25), (rows, 15); the identity in eval mode
-        if (_training)
-        {
-            global::ModelGen.Kernels.DropoutForward(drop[..(rows * 15)], drop_mask[..(rows * 15)], block[..(rows * 15)], 0.25f, ref _random);
-        }
-        else
-        {
-            block[..(rows * 15)].CopyTo(drop);
-            drop_mask[..(rows * 15)].Fill(1f); // so that a backward after an eval-mode loss is the identity too
-        }
-
-        // head: ClassificationHead(15 → 7 classes)
-        // head.fc: Linear(15 → 7), (rows, 15) → (rows, 7)
-        global::ModelGen.Kernels.LinearForward(head_fc, drop, head_fc_weight, head_fc_bias, rows, 15, 7);
     }
 
     /// <summary>The backward pass of the forward pass just run: every layer in exact reverse order.</summary>
