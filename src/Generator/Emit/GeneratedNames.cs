@@ -14,6 +14,8 @@ internal enum GeneratedNameKind
     RowsParameter,
     /// <summary>The <c>accumulate</c> parameter of BackwardCore, which hides any member of that name there.</summary>
     AccumulateParameter,
+    /// <summary>The <c>part</c> and <c>first</c> parameters of ForwardRows, which hide any member of those names there.</summary>
+    RowBlockParameter,
     InputBuffer,
     InputGradientBuffer,
     SoftmaxBuffer,
@@ -47,7 +49,7 @@ internal readonly record struct GeneratedName(string Identifier, GeneratedNameKi
     public string Property => Identifier.Substring("get_".Length);
 
     /// <summary>Whether this is a parameter of the generated passes (<c>rows</c>, <c>accumulate</c>) rather than a member.</summary>
-    public bool IsParameter => Kind is GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter;
+    public bool IsParameter => Kind is GeneratedNameKind.RowsParameter or GeneratedNameKind.AccumulateParameter or GeneratedNameKind.RowBlockParameter;
 }
 
 /// <summary>
@@ -65,11 +67,18 @@ internal static class GeneratedNames
         var layout = ModelEmitter.Lay(model);
         var plan = layout.Plan;
         var names = new List<GeneratedName>();
+        bool forwardRows = ModelEmitter.HasForwardRows(model, layout);
         foreach (var (name, kind) in ModelEmitter.FixedMembers(model.TokenInput, savesDerivatives: plan.Derivatives.Count > 0, timesKernels: model.TimeKernels,
-                     forwardRows: ModelEmitter.HasForwardRows(model, layout)))
+                     forwardRows: forwardRows))
             Add(names, name, kind, -1);
         names.Add(new GeneratedName("rows", GeneratedNameKind.RowsParameter, -1));
         names.Add(new GeneratedName("accumulate", GeneratedNameKind.AccumulateParameter, -1));
+        if (forwardRows)
+        {
+            // ForwardRows declares the views its layers use as locals of the same names, beside these parameters.
+            names.Add(new GeneratedName("part", GeneratedNameKind.RowBlockParameter, -1));
+            names.Add(new GeneratedName("first", GeneratedNameKind.RowBlockParameter, -1));
+        }
 
         var marks = layout.Marks;
         // What the plan holds before the first layer's mark is the float input's (and its scratch gradient).

@@ -290,6 +290,7 @@ internal static class NameCheck
         GeneratedNameKind.Method => "a generated method",
         GeneratedNameKind.RowsParameter => "the parameter of the generated ForwardCore and BackwardCore",
         GeneratedNameKind.AccumulateParameter => "a parameter of the generated BackwardCore",
+        GeneratedNameKind.RowBlockParameter => "a parameter of the generated ForwardRows",
         GeneratedNameKind.InputBuffer => "the buffer of the model input",
         GeneratedNameKind.InputGradientBuffer => "the gradient buffer of the model input",
         GeneratedNameKind.SoftmaxBuffer => "the softmax buffer of the loss",

@@ -576,6 +576,15 @@ public sealed class DiagnosticTests
             "[Linear(8, 4)] public partial Linear [|Accumulate|] { get; } [Linear(4, 2)] public partial Linear Head { get; }",
             "'accumulate' would name both its activation buffer and a parameter of the generated BackwardCore"
         },
+        // ... and, with a run of row-wise layers (the second Linear and Head), the parameters of ForwardRows.
+        {
+            "[Linear(8, 4)] public partial Linear In { get; } [Linear(4, 4)] public partial Linear [|First|] { get; } [Linear(4, 2)] public partial Linear Head { get; }",
+            "'first' would name both its activation buffer and a parameter of the generated ForwardRows"
+        },
+        {
+            "[Linear(8, 4)] public partial Linear In { get; } [Linear(4, 4)] public partial Linear [|Part|] { get; } [Linear(4, 2)] public partial Linear Head { get; }",
+            "'part' would name both its activation buffer and a parameter of the generated ForwardRows"
+        },
         // ... or like a buffer of an earlier layer.
         {
             "[Linear(8, 4)] public partial Linear Fc { get; } [Linear(4, 2)] public partial Linear [|DFc|] { get; }",
