@@ -234,9 +234,7 @@ internal static class ModelEmitter
             string code = line.TrimStart();
             if (code.StartsWith("// ", System.StringComparison.Ordinal))
             {
-                // "// body.layers.3: Linear(256 → 256), …": the layer's name.
-                int colon = code.IndexOf(':');
-                layer = colon > 3 ? code.Substring(3, colon - 3) : code.Substring(3);
+                layer = Named(code);
                 continue;
             }
             string? method = CalledKernel(code);
@@ -662,11 +660,15 @@ internal static class ModelEmitter
         steps.Add(new Step(text, IsOp: true, RowWise: op.RowWiseForward && !Mentions(text, input), Layer: LayerOf(text)));
     }
 
-    // The layer an op's first comment names: "// body.layers.3: Linear(…)" → body.layers.3.
+    // The layer an op's lines name in their first comment, or "" when they start with none.
     private static string LayerOf(string text)
+        => text.StartsWith("// ", System.StringComparison.Ordinal) ? Named(text.Split('\n')[0]) : "";
+
+    // What a comment line names: "// body.layers.3: Linear(256 → 256), …" → body.layers.3; a line without a colon, all of it.
+    private static string Named(string comment)
     {
-        int colon = text.IndexOf(':');
-        return text.StartsWith("// ", System.StringComparison.Ordinal) && colon > 3 ? text.Substring(3, colon - 3) : "";
+        int colon = comment.IndexOf(':');
+        return colon > 3 ? comment.Substring(3, colon - 3) : comment.Substring(3);
     }
 
     private static bool Mentions(string text, string identifier)
