@@ -248,28 +248,10 @@ public sealed class ThreadingTests
     [Fact]
     public void TrainingTheMnistClassifierIsIdenticalOnOneAndTwoThreads()
     {
-        float[] Train()
-        {
-            var model = new MnistClassifier(seed: 5);
-            var optimizer = new AdamW();
-            var rng = new Rng(9);
-            var x = new float[64 * 784];
-            var y = new int[64];
-            var losses = new float[12];
-            for (int step = 0; step < losses.Length; step++)
-            {
-                // Partial batches too: one row block (23), and blocks of 16 and 17 rows on two threads (33) or 16 and 24 (40).
-                int rows = step switch { 5 => 23, 7 => 33, 9 => 40, _ => 64 };
-                for (int i = 0; i < rows * 784; i++) x[i] = rng.NextFloat();
-                for (int i = 0; i < rows; i++) y[i] = (int)(rng.NextUInt64() % 10);
-                losses[step] = model.TrainStep(x.AsSpan(0, rows * 784), y.AsSpan(0, rows), rows, optimizer);
-            }
-            var logits = new float[64 * 10];
-            model.Eval();
-            model.Forward(x, 64, logits);
-            return [.. losses, .. model.Parameters.ToArray(), .. model.OptimizerState.ToArray(), .. logits];
-        }
-        SameOnEveryThreadCount("MNIST classifier, 12 steps", Train);
+        // Partial batches too: one row block (23), and blocks of 16 and 17 rows on two threads (33) or 16 and 24 (40).
+        int[] batches = [64, 64, 64, 64, 64, 23, 64, 33, 64, 40, 64, 64];
+        SameOnEveryThreadCount("MNIST classifier, 12 steps",
+            () => TrainOnRandomBatches(new MnistClassifier(seed: 5), new AdamW(), new Rng(9), batches, symmetric: false));
     }
 
     [Fact]
@@ -277,28 +259,32 @@ public sealed class ThreadingTests
     {
         // Every kind of row-wise layer, in runs that go through the batch in row blocks, and a Dropout between them,
         // whose mask must not depend on the blocks.
-        float[] Train()
+        int[] batches = [70, 64, 47, 33, 32, 31, 16, 1, 70];
+        SameOnEveryThreadCount("row-block model, 9 steps",
+            () => TrainOnRandomBatches(new RowBlockModel(seed: 3), new AdamW(learningRate: 0.01f), new Rng(11), batches, symmetric: true));
+    }
+
+    /// <summary>
+    /// Trains <paramref name="model"/> one step per batch size, on random inputs (in [0, 1), or [−1, 1) when
+    /// <paramref name="symmetric"/>) and classes, and returns what the run produced: each step's loss, the parameters,
+    /// the optimizer's state, and the logits of a last forward pass in eval mode over a full batch.
+    /// </summary>
+    private static float[] TrainOnRandomBatches(IModel<float> model, AdamW optimizer, Rng rng, int[] batches, bool symmetric)
+    {
+        var x = new float[model.BatchSize * model.InputSize];
+        var y = new int[model.BatchSize];
+        var losses = new float[batches.Length];
+        for (int step = 0; step < batches.Length; step++)
         {
-            var model = new RowBlockModel(seed: 3);
-            var optimizer = new AdamW(learningRate: 0.01f);
-            var rng = new Rng(11);
-            var x = new float[70 * 20];
-            var y = new int[70];
-            int[] batches = [70, 64, 47, 33, 32, 31, 16, 1, 70];
-            var losses = new float[batches.Length];
-            for (int step = 0; step < batches.Length; step++)
-            {
-                int rows = batches[step];
-                for (int i = 0; i < rows * 20; i++) x[i] = rng.NextFloat() * 2 - 1;
-                for (int i = 0; i < rows; i++) y[i] = (int)(rng.NextUInt64() % 5);
-                losses[step] = model.TrainStep(x.AsSpan(0, rows * 20), y.AsSpan(0, rows), rows, optimizer);
-            }
-            var logits = new float[70 * 5];
-            model.Eval();
-            model.Forward(x, 70, logits);
-            return [.. losses, .. model.Parameters.ToArray(), .. model.OptimizerState.ToArray(), .. logits];
+            int rows = batches[step];
+            for (int i = 0; i < rows * model.InputSize; i++) x[i] = symmetric ? rng.NextFloat() * 2 - 1 : rng.NextFloat();
+            for (int i = 0; i < rows; i++) y[i] = (int)(rng.NextUInt64() % (ulong)model.ClassCount);
+            losses[step] = model.TrainStep(x.AsSpan(0, rows * model.InputSize), y.AsSpan(0, rows), rows, optimizer);
         }
-        SameOnEveryThreadCount("row-block model, 9 steps", Train);
+        var logits = new float[model.BatchSize * model.OutputSize];
+        model.Eval();
+        model.Forward(x, model.BatchSize, logits);
+        return [.. losses, .. model.Parameters.ToArray(), .. model.OptimizerState.ToArray(), .. logits];
     }
 
     [Fact]
