@@ -1,0 +1,103 @@
+"""Loads a run's model.safetensors into the PyTorch module of README.md with load_state_dict(strict=True) and
+evaluates it on the 10 000 test images, so that its count can be compared with `mnist eval --weights` on the same
+file. A checkpoint.safetensors works too: its optimizer tensors (`optimizer.*`) are left out.
+
+    /usr/bin/python3 samples/Mnist/load_in_pytorch.py runs/mnist-.../model.safetensors [DATA]
+
+DATA is the folder with the two test IDX files, plain or .gz (default data/mnist, the trainer's cache; Fashion-MNIST's
+folder works too). Needs PyTorch (Debian: apt-get install python3-torch). The file is read with the safetensors
+format's own layout (an 8-byte little-endian header length, a JSON header, the raw data), so the `safetensors`
+package is not needed; with it, `safetensors.torch.load_file(path)` gives the same tensors.
+"""
+import gzip
+import json
+import os
+import struct
+import sys
+
+import torch
+import torch.nn as nn
+
+
+class MLP(nn.Module):
+    def __init__(self, in_dim, hidden_dim, out_dim, depth, use_layernorm):
+        super().__init__()
+        layers, d = [], in_dim
+        for _ in range(depth - 1):
+            layers += [nn.Linear(d, hidden_dim)] + ([nn.LayerNorm(hidden_dim)] if use_layernorm else []) + [nn.GELU()]
+            d = hidden_dim
+        layers.append(nn.Linear(d, out_dim))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class ClassificationHead(nn.Module):
+    def __init__(self, d_in, num_classes):
+        super().__init__()
+        self.fc = nn.Linear(d_in, num_classes)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class MnistClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = MLP(784, 256, 256, depth=3, use_layernorm=True)
+        self.head = ClassificationHead(256, 10)
+
+    def forward(self, x):
+        return self.head(self.body(x.flatten(1)))
+
+
+def load_safetensors(path):
+    """The weights of a safetensors file (F32 only, as ModelGen writes them), by name; optimizer state is left out."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    (length,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + length])
+    payload = memoryview(data)[8 + length:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == '__metadata__' or name.startswith('optimizer.'):
+            continue
+        if entry['dtype'] != 'F32':
+            sys.exit(f"{path}: tensor {name} is {entry['dtype']}, expected F32")
+        begin, end = entry['data_offsets']
+        tensors[name] = torch.frombuffer(bytearray(payload[begin:end]), dtype=torch.float32).reshape(entry['shape'])
+    return tensors
+
+
+def read_idx(folder, name, header_bytes):
+    """The payload of an IDX file, plain or gzipped."""
+    path = os.path.join(folder, name)
+    if os.path.exists(path):
+        with open(path, 'rb') as f:
+            return f.read()[header_bytes:]
+    if os.path.exists(path + '.gz'):
+        with gzip.open(path + '.gz', 'rb') as f:
+            return f.read()[header_bytes:]
+    sys.exit(f"{path} (or .gz) not found: give the folder with the test IDX files as the second argument")
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__)
+    weights, folder = sys.argv[1], sys.argv[2] if len(sys.argv) == 3 else os.path.join('data', 'mnist')
+    model = MnistClassifier()
+    model.load_state_dict(load_safetensors(weights), strict=True)
+    model.eval()
+    pixels = read_idx(folder, 't10k-images-idx3-ubyte', 16)
+    labels = torch.tensor(list(read_idx(folder, 't10k-labels-idx1-ubyte', 8)))
+    # The trainer's input: each pixel byte scaled to [0, 1].
+    images = torch.frombuffer(bytearray(pixels), dtype=torch.uint8).reshape(-1, 784).float() / 255
+    with torch.no_grad():
+        correct = (model(images).argmax(1) == labels).sum().item()
+    print(f"PyTorch {torch.__version__}: {weights} loaded with strict=True; "
+          f"{len(labels)} test images, {correct} correct ({100 * correct / len(labels):.2f}%)")
+
+
+if __name__ == '__main__':
+    main()
