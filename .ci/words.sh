@@ -3,7 +3,8 @@
 #   .ci/words.sh install   installs Debian's wamerican when /usr/share/dict/american-english is missing (the Words
 #                          tests and trainer read it)
 #   .ci/words.sh train     trains one epoch on 20 000 training words (seconds, after the build) and fails unless the test
-#                          loss is below the bigram baseline's
+#                          loss is below the bigram baseline's, and, where PyTorch is installed, unless the saved
+#                          weights give the same test loss in PyTorch
 #   .ci/words.sh           both
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,24 @@ train() {
   bigram=$(grep -oE '^test loss .*bigram baseline [0-9.]+' "$log" | grep -oE '[0-9.]+$')
   if [ -z "$model" ] || [ -z "$bigram" ]; then echo "no test loss line in the Words output"; return 1; fi
   echo "Words test loss $model nats/char, bigram baseline $bigram (must be lower)"
-  awk -v m="$model" -v b="$bigram" 'BEGIN { exit !(m < b) }'
+  awk -v m="$model" -v b="$bigram" 'BEGIN { exit !(m < b) }' || return 1
+  in_pytorch "$model" "$(ls -d "$out"/runs/words-* | tail -n 1)/model.safetensors"
+}
+
+# Where /usr/bin/python3 has PyTorch: the run's weights must load into samples/Words/load_in_pytorch.py's module with
+# strict=True and give the trainer's test loss (printed to 4 decimals) within 0.0002 nats/char.
+in_pytorch() {
+  local model=$1 weights=$2 theirs
+  if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+    echo "PyTorch is not installed for /usr/bin/python3: the Words weights' check in PyTorch is skipped"
+    return 0
+  fi
+  theirs=$(/usr/bin/python3 samples/Words/load_in_pytorch.py "$weights" 2>&1 | tee /dev/stderr | grep -oE 'test loss [0-9.]+' | grep -oE '[0-9.]+$')
+  if [ -z "$theirs" ] || ! awk -v m="$model" -v t="$theirs" 'BEGIN { d = m - t; if (d < 0) d = -d; exit !(d <= 0.0002) }'; then
+    echo "the Words weights did not load in PyTorch, or gave another test loss (ModelGen $model, PyTorch ${theirs:-?})"
+    return 1
+  fi
+  echo "Words test loss in PyTorch $theirs nats/char, ModelGen $model"
 }
 
 case "${1:-all}" in
