@@ -39,12 +39,14 @@ train() {
 # Where /usr/bin/python3 has PyTorch: the run's weights must load into samples/Words/load_in_pytorch.py's module with
 # strict=True and give the trainer's test loss (printed to 4 decimals) within 0.0002 nats/char.
 in_pytorch() {
-  local model=$1 weights=$2 theirs
+  local model=$1 weights=$2 output theirs
   if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
     echo "PyTorch is not installed for /usr/bin/python3: the Words weights' check in PyTorch is skipped"
     return 0
   fi
-  theirs=$(/usr/bin/python3 samples/Words/load_in_pytorch.py "$weights" 2>&1 | tee /dev/stderr | grep -oE 'test loss [0-9.]+' | grep -oE '[0-9.]+$')
+  output=$(/usr/bin/python3 samples/Words/load_in_pytorch.py "$weights" 2>&1)
+  echo "$output"
+  theirs=$(echo "$output" | grep -oE 'test loss [0-9.]+' | grep -oE '[0-9.]+$')
   if [ -z "$theirs" ] || ! awk -v m="$model" -v t="$theirs" 'BEGIN { d = m - t; if (d < 0) d = -d; exit !(d <= 0.0002) }'; then
     echo "the Words weights did not load in PyTorch, or gave another test loss (ModelGen $model, PyTorch ${theirs:-?})"
     return 1
