@@ -5,18 +5,18 @@ file. A checkpoint.safetensors works too: its optimizer tensors (`optimizer.*`) 
     /usr/bin/python3 samples/Mnist/load_in_pytorch.py runs/mnist-.../model.safetensors [DATA]
 
 DATA is the folder with the two test IDX files, plain or .gz (default data/mnist, the trainer's cache; Fashion-MNIST's
-folder works too). Needs PyTorch (Debian: apt-get install python3-torch). The file is read with the safetensors
-format's own layout (an 8-byte little-endian header length, a JSON header, the raw data), so the `safetensors`
-package is not needed; with it, `safetensors.torch.load_file(path)` gives the same tensors.
+folder works too). Needs PyTorch (Debian: apt-get install python3-torch). The file is read by
+../Shared/safetensors_weights.py, so the `safetensors` package is not needed.
 """
 import gzip
-import json
 import os
-import struct
 import sys
 
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Shared'))
+from safetensors_weights import load_weights  # noqa: E402
 
 
 class MLP(nn.Module):
@@ -52,24 +52,6 @@ class MnistClassifier(nn.Module):
         return self.head(self.body(x.flatten(1)))
 
 
-def load_safetensors(path):
-    """The weights of a safetensors file (F32 only, as ModelGen writes them), by name; optimizer state is left out."""
-    with open(path, 'rb') as f:
-        data = f.read()
-    (length,) = struct.unpack('<Q', data[:8])
-    header = json.loads(data[8:8 + length])
-    payload = memoryview(data)[8 + length:]
-    tensors = {}
-    for name, entry in header.items():
-        if name == '__metadata__' or name.startswith('optimizer.'):
-            continue
-        if entry['dtype'] != 'F32':
-            sys.exit(f"{path}: tensor {name} is {entry['dtype']}, expected F32")
-        begin, end = entry['data_offsets']
-        tensors[name] = torch.frombuffer(bytearray(payload[begin:end]), dtype=torch.float32).reshape(entry['shape'])
-    return tensors
-
-
 def read_idx(folder, name, header_bytes):
     """The payload of an IDX file, plain or gzipped."""
     path = os.path.join(folder, name)
@@ -87,7 +69,7 @@ def main():
         sys.exit(__doc__)
     weights, folder = sys.argv[1], sys.argv[2] if len(sys.argv) == 3 else os.path.join('data', 'mnist')
     model = MnistClassifier()
-    model.load_state_dict(load_safetensors(weights), strict=True)
+    model.load_state_dict(load_weights(weights), strict=True)
     model.eval()
     pixels = read_idx(folder, 't10k-images-idx3-ubyte', 16)
     labels = torch.tensor(list(read_idx(folder, 't10k-labels-idx1-ubyte', 8)))

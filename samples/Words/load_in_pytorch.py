@@ -7,15 +7,17 @@ the 8 symbols before it, padded with the boundary. Its result can be set beside 
 
 WORDS is the word list (default /usr/share/dict/american-english, Debian's wamerican, as the trainer's). Needs
 PyTorch (Debian: apt-get install python3-torch). A checkpoint.safetensors works too: its optimizer tensors are left
-out. The file is read with the safetensors format's own layout, so the `safetensors` package is not needed.
+out. The file is read by ../Shared/safetensors_weights.py, so the `safetensors` package is not needed.
 """
-import json
-import struct
+import os
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Shared'))
+from safetensors_weights import load_weights  # noqa: E402
 
 CONTEXT, EMBEDDING, HIDDEN, FEED_FORWARD, SYMBOLS = 8, 16, 128, 512, 27
 
@@ -85,24 +87,6 @@ class WordModel(nn.Module):
         return self.head(self.drop(x))
 
 
-def load_safetensors(path):
-    """The weights of a safetensors file (F32 only, as ModelGen writes them), by name; optimizer state is left out."""
-    with open(path, 'rb') as f:
-        data = f.read()
-    (length,) = struct.unpack('<Q', data[:8])
-    header = json.loads(data[8:8 + length])
-    payload = memoryview(data)[8 + length:]
-    tensors = {}
-    for name, entry in header.items():
-        if name == '__metadata__' or name.startswith('optimizer.'):
-            continue
-        if entry['dtype'] != 'F32':
-            sys.exit(f"{path}: tensor {name} is {entry['dtype']}, expected F32")
-        begin, end = entry['data_offsets']
-        tensors[name] = torch.frombuffer(bytearray(payload[begin:end]), dtype=torch.float32).reshape(entry['shape'])
-    return tensors
-
-
 def fnv1a(word):
     h = 2166136261
     for b in word.encode('utf-8'):
@@ -138,7 +122,7 @@ def main():
     weights = sys.argv[1]
     words = test_words(sys.argv[2] if len(sys.argv) == 3 else '/usr/share/dict/american-english')
     model = WordModel()
-    model.load_state_dict(load_safetensors(weights), strict=True)
+    model.load_state_dict(load_weights(weights), strict=True)
     model.eval()
     contexts, targets = examples(words)
     total = 0.0
