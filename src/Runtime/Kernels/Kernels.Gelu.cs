@@ -79,8 +79,8 @@ public static partial class Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TVecD Evaluate<TD, TVecD>(TVecD x) where TD : ISimdD<TVecD> where TVecD : struct
         {
-            TVecD tail = NormalTail<TD, TVecD>(x, out _, out TVecD clamped); // Φ(−|x|)
-            return Value<TD, TVecD>(x, tail, clamped);
+            TVecD tail = NormalTail<TD, TVecD>(x, out _, out _); // Φ(−|x|)
+            return Value<TD, TVecD>(x, Cdf<TD, TVecD>(x, tail));
         }
 
         /// <summary>gelu(x), and gelu′(x) as <see cref="GeluBackwardOperator"/> computes it, from one evaluation of Φ.</summary>
@@ -88,17 +88,18 @@ public static partial class Kernels
         public static TVecD Evaluate<TD, TVecD>(TVecD x, out TVecD derivative) where TD : ISimdD<TVecD> where TVecD : struct
         {
             TVecD tail = NormalTail<TD, TVecD>(x, out TVecD gauss, out TVecD clamped);
-            derivative = Derivative<TD, TVecD>(x, tail, gauss, clamped);
-            return Value<TD, TVecD>(x, tail, clamped);
+            TVecD cdf = Cdf<TD, TVecD>(x, tail);
+            derivative = Derivative<TD, TVecD>(cdf, gauss, clamped);
+            return Value<TD, TVecD>(x, cdf);
         }
 
+        /// <summary>
+        /// x·Φ(x), with x clamped below at −37 so that −∞ gives −0: that is clamped·Φ(−|x|) for x &lt; 0 and
+        /// x·(1 − Φ(−|x|)) otherwise, one product either way.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static TVecD Value<TD, TVecD>(TVecD x, TVecD tail, TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
-        {
-            TVecD negative = TD.Multiply(clamped, tail);
-            TVecD positive = TD.Multiply(x, TD.Subtract(TD.Create(1), tail));
-            return TD.Select(TD.LessThan(x, TD.Create(0)), negative, positive);
-        }
+        private static TVecD Value<TD, TVecD>(TVecD x, TVecD cdf) where TD : ISimdD<TVecD> where TVecD : struct
+            => TD.Multiply(TD.Max(x, TD.Create(-37)), cdf);
     }
 
     private readonly struct GeluBackwardOperator : IBinaryOperator, IDoubleFunction2
@@ -111,18 +112,19 @@ public static partial class Kernels
         public static TVecD Evaluate<TD, TVecD>(TVecD dy, TVecD x) where TD : ISimdD<TVecD> where TVecD : struct
         {
             TVecD tail = NormalTail<TD, TVecD>(x, out TVecD gauss, out TVecD clamped);
-            return TD.Multiply(dy, Derivative<TD, TVecD>(x, tail, gauss, clamped));
+            return TD.Multiply(dy, Derivative<TD, TVecD>(Cdf<TD, TVecD>(x, tail), gauss, clamped));
         }
     }
 
-    /// <summary>gelu′(x) = Φ(x) + x·φ(x), from <see cref="NormalTail"/>'s results.</summary>
+    /// <summary>Φ(x) from <see cref="NormalTail"/>'s Φ(−|x|): the tail itself for x &lt; 0, else 1 − tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVecD Derivative<TD, TVecD>(TVecD x, TVecD tail, TVecD gauss, TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
-    {
-        TVecD cdf = TD.Select(TD.LessThan(x, TD.Create(0)), tail, TD.Subtract(TD.Create(1), tail));
-        TVecD pdf = TD.Multiply(gauss, TD.Create(InvSqrt2Pi));
-        return TD.MultiplyAdd(clamped, pdf, cdf);
-    }
+    private static TVecD Cdf<TD, TVecD>(TVecD x, TVecD tail) where TD : ISimdD<TVecD> where TVecD : struct
+        => TD.Select(TD.LessThan(x, TD.Create(0)), tail, TD.Subtract(TD.Create(1), tail));
+
+    /// <summary>gelu′(x) = Φ(x) + x·φ(x), from <see cref="Cdf"/> and <see cref="NormalTail"/>'s results.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVecD Derivative<TD, TVecD>(TVecD cdf, TVecD gauss, TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
+        => TD.MultiplyAdd(clamped, TD.Multiply(gauss, TD.Create(InvSqrt2Pi)), cdf);
 
     private const double InvSqrt2Pi = 0.398942280401432678;
 
@@ -138,7 +140,7 @@ public static partial class Kernels
     private static TVecD NormalTail<TD, TVecD>(TVecD x, out TVecD gauss, out TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
     {
         TVecD a = TD.Min(TD.Create(37), TD.Abs(x)); // NaN stays NaN
-        clamped = TD.Select(TD.LessThan(x, TD.Create(0)), TD.Subtract(TD.Create(0), a), a);
+        clamped = TD.Max(TD.Min(x, TD.Create(37)), TD.Create(-37)); // a NaN gives a number here, and NaN through a
         TVecD d = TD.Divide(TD.Create(1), TD.Add(a, TD.Create(2)));
         TVecD s = TD.Multiply(TD.MultiplyAdd(a, TD.Create(1.25), TD.Create(-2)), d);
         TVecD g = TD.Create(-3.477726016940034e-6);

@@ -118,6 +118,8 @@ internal interface ISimdD<TVecD> where TVecD : struct
     static abstract TVecD Abs(TVecD a);
     /// <summary>Lane-wise minimum; NaN in <paramref name="b"/> gives NaN (what a NaN in a gives may differ by width).</summary>
     static abstract TVecD Min(TVecD a, TVecD b);
+    /// <summary>Lane-wise maximum; NaN in <paramref name="b"/> gives NaN (what a NaN in a gives may differ by width).</summary>
+    static abstract TVecD Max(TVecD a, TVecD b);
     /// <summary>Rounds to the nearest integer, ties to even.</summary>
     static abstract TVecD Round(TVecD a);
     /// <summary>2^n for integer-valued <paramref name="n"/> in the normal range [−1022, 1023].</summary>
@@ -239,6 +241,7 @@ internal readonly struct SimdD512 : ISimdD<Vector512<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> MultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Abs(Vector512<double> a) => Vector512.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Min(Vector512<double> a, Vector512<double> b) => Vector512.MinNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Max(Vector512<double> a, Vector512<double> b) => Vector512.MaxNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Round(Vector512<double> a) => Vector512.Round(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -276,6 +279,7 @@ internal readonly struct SimdD512x2 : ISimdD<Vector512x2>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2 MultiplyAdd(Vector512x2 a, Vector512x2 b, Vector512x2 c) => new(Vector512.FusedMultiplyAdd(a.Lo, b.Lo, c.Lo), Vector512.FusedMultiplyAdd(a.Hi, b.Hi, c.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2 Abs(Vector512x2 a) => new(Vector512.Abs(a.Lo), Vector512.Abs(a.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2 Min(Vector512x2 a, Vector512x2 b) => new(Vector512.MinNative(a.Lo, b.Lo), Vector512.MinNative(a.Hi, b.Hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2 Max(Vector512x2 a, Vector512x2 b) => new(Vector512.MaxNative(a.Lo, b.Lo), Vector512.MaxNative(a.Hi, b.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2 Round(Vector512x2 a) => new(Vector512.Round(a.Lo), Vector512.Round(a.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2 PowerOfTwo(Vector512x2 n) => new(SimdD512.PowerOfTwo(n.Lo), SimdD512.PowerOfTwo(n.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2 LessThan(Vector512x2 a, Vector512x2 b) => new(Vector512.LessThan(a.Lo, b.Lo), Vector512.LessThan(a.Hi, b.Hi));
@@ -309,6 +313,8 @@ internal readonly struct SimdD512x4 : ISimdD<Vector512x4>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x4 Abs(Vector512x4 a) => new(Vector512.Abs(a.A), Vector512.Abs(a.B), Vector512.Abs(a.C), Vector512.Abs(a.D));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512x4 Min(Vector512x4 a, Vector512x4 b) => new(Vector512.MinNative(a.A, b.A), Vector512.MinNative(a.B, b.B), Vector512.MinNative(a.C, b.C), Vector512.MinNative(a.D, b.D));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512x4 Max(Vector512x4 a, Vector512x4 b) => new(Vector512.MaxNative(a.A, b.A), Vector512.MaxNative(a.B, b.B), Vector512.MaxNative(a.C, b.C), Vector512.MaxNative(a.D, b.D));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x4 Round(Vector512x4 a) => new(Vector512.Round(a.A), Vector512.Round(a.B), Vector512.Round(a.C), Vector512.Round(a.D));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512x4 PowerOfTwo(Vector512x4 n) => new(SimdD512.PowerOfTwo(n.A), SimdD512.PowerOfTwo(n.B), SimdD512.PowerOfTwo(n.C), SimdD512.PowerOfTwo(n.D));
@@ -395,6 +401,7 @@ internal readonly struct SimdD256 : ISimdD<Vector256<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> MultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Abs(Vector256<double> a) => Vector256.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Min(Vector256<double> a, Vector256<double> b) => Vector256.MinNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Max(Vector256<double> a, Vector256<double> b) => Vector256.MaxNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Round(Vector256<double> a) => Vector256.Round(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -483,6 +490,7 @@ internal readonly struct SimdD128 : ISimdD<Vector128<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> MultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c) => Vector128.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Abs(Vector128<double> a) => Vector128.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Min(Vector128<double> a, Vector128<double> b) => Vector128.MinNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Max(Vector128<double> a, Vector128<double> b) => Vector128.MaxNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Round(Vector128<double> a) => Vector128.Round(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -557,6 +565,7 @@ internal readonly struct SimdD1 : ISimdD<double>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double MultiplyAdd(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Abs(double a) => Math.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Min(double a, double b) => Math.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Max(double a, double b) => Math.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Round(double a) => Math.Round(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double PowerOfTwo(double n) => BitConverter.Int64BitsToDouble(((long)n + 1023) << 52);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double LessThan(double a, double b) => a < b ? AllBitsSet : 0d;
