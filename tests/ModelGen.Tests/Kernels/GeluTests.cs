@@ -225,4 +225,26 @@ public sealed class GeluTests
         }
         for (int w = 1; w < results.Count; w++) Assert.Equal(results[0], results[w]);
     }
+
+    /// <summary>
+    /// Around ±37, where the kernel clamps x (so that ±∞ gives the limits instead of ∞·0), at every width: the value
+    /// is x or −0 there and the derivative 1 or 0, whether x is just inside the clamp or beyond it.
+    /// </summary>
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void AroundTheClampTheLimitsHold(int width) => Reference.AtWidth(width, () =>
+    {
+        float[] x = [36.5f, 37f, 37.5f, 1e6f, float.PositiveInfinity, -36.5f, -37f, -37.5f, -1e6f, float.NegativeInfinity];
+        var y = new float[x.Length];
+        var derivative = new double[x.Length];
+        var dx = new float[x.Length];
+        ModelGen.Kernels.GeluForward(y, derivative, x);
+        ModelGen.Kernels.GeluBackward(dx, Enumerable.Repeat(1f, x.Length).ToArray(), x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            bool positive = x[i] > 0;
+            Assert.Equal(positive ? x[i] : 0f, positive ? y[i] : MathF.Abs(y[i]));
+            Assert.Equal(positive ? 1.0 : 0.0, derivative[i], 1e-15);
+            Assert.Equal(positive ? 1f : 0f, positive ? dx[i] : MathF.Abs(dx[i]));
+        }
+    });
 }
