@@ -140,7 +140,7 @@ public static partial class Kernels
     private static TVecD NormalTail<TD, TVecD>(TVecD x, out TVecD gauss, out TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
     {
         TVecD a = TD.Min(TD.Create(37), TD.Abs(x)); // NaN stays NaN
-        clamped = TD.Max(TD.Min(x, TD.Create(37)), TD.Create(-37)); // a NaN gives a number here, and NaN through a
+        clamped = TD.Max(TD.Min(x, TD.Create(37)), TD.Create(-37)); // for a NaN x, maybe a number (by width); a is NaN, which makes every result NaN
         TVecD d = TD.Divide(TD.Create(1), TD.Add(a, TD.Create(2)));
         TVecD s = TD.Multiply(TD.MultiplyAdd(a, TD.Create(1.25), TD.Create(-2)), d);
         TVecD g = TD.Create(-3.477726016940034e-6);
