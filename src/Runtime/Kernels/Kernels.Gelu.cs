@@ -136,55 +136,55 @@ public static partial class Kernels
     /// smallest float, so a is only clamped at 37, where exp(−a²/2) is still a normal double: ±1e30 and ±∞ then give
     /// the limits (gelu(−∞) = −0, gelu′(±∞) = 0 or 1) instead of ∞·0.
     /// </summary>
+    /// <remarks>
+    /// gauss is e^y, y = −a²/2 ∈ [−685, 0]: Cody–Waite reduction by ln 2 and the Taylor series to degree 9 (relative
+    /// error below 1e-11, a hundredth of the tail polynomial's). Everything here is IEEE-exact operations, so every width
+    /// gives the same bits. The two Horner chains, g's and the exponential's, do not depend on each other and are
+    /// written step by step side by side. Each step waits for the one before it. Written one chain after the other,
+    /// the saving loop's 350-odd instructions for 32 values filled the core's window before the second chain could
+    /// start: 12.3 µs against 10.9 for a 64×256 forward that saves gelu′, with the same bits.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVecD NormalTail<TD, TVecD>(TVecD x, out TVecD gauss, out TVecD clamped) where TD : ISimdD<TVecD> where TVecD : struct
-    {
-        TVecD a = TD.Min(TD.Create(37), TD.Abs(x)); // NaN stays NaN
-        clamped = TD.Max(TD.Min(x, TD.Create(37)), TD.Create(-37)); // for a NaN x, maybe a number (by width); a is NaN, which makes every result NaN
-        TVecD d = TD.Divide(TD.Create(1), TD.Add(a, TD.Create(2)));
-        TVecD s = TD.Multiply(TD.MultiplyAdd(a, TD.Create(1.25), TD.Create(-2)), d);
-        TVecD g = TD.Create(-3.477726016940034e-6);
-        g = TD.MultiplyAdd(g, s, TD.Create(-1.8126082752761405e-5));
-        g = TD.MultiplyAdd(g, s, TD.Create(-1.0834541996699064e-5));
-        g = TD.MultiplyAdd(g, s, TD.Create(8.8444746222524494e-5));
-        g = TD.MultiplyAdd(g, s, TD.Create(0.00023591968257784252));
-        g = TD.MultiplyAdd(g, s, TD.Create(7.0066374325444618e-5));
-        g = TD.MultiplyAdd(g, s, TD.Create(-0.0011394925130003716));
-        g = TD.MultiplyAdd(g, s, TD.Create(-0.0029305671935488769));
-        g = TD.MultiplyAdd(g, s, TD.Create(0.001796069343705642));
-        g = TD.MultiplyAdd(g, s, TD.Create(0.025392051698410345));
-        g = TD.MultiplyAdd(g, s, TD.Create(0.013124429005140302));
-        g = TD.MultiplyAdd(g, s, TD.Create(-0.29906334252711474));
-        g = TD.MultiplyAdd(g, s, TD.Create(0.70953591468463743));
-        // a is a widened float, so a·a is exact in double and exp(−a²/2) carries only the exponential's own error.
-        gauss = ExpOfNonPositive<TD, TVecD>(TD.Multiply(TD.Multiply(a, a), TD.Create(-0.5)));
-        return TD.Multiply(TD.Multiply(gauss, g), d);
-    }
-
-    /// <summary>
-    /// e^y for y in [−708, 0]: Cody–Waite reduction by ln 2 and the Taylor series to degree 9 (relative error below
-    /// 1e-11, a hundredth of the tail polynomial's). Written here, with only IEEE-exact operations, so every width gives the same bits.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVecD ExpOfNonPositive<TD, TVecD>(TVecD y) where TD : ISimdD<TVecD> where TVecD : struct
     {
         const double Log2E = 1.4426950408889634;
         const double Ln2Hi = 6.93147180369123816490e-01; // fdlibm's split: n·Ln2Hi is exact for |n| < 2^11
         const double Ln2Lo = 1.90821492927058770002e-10;
 
+        TVecD a = TD.Min(TD.Create(37), TD.Abs(x)); // NaN stays NaN
+        clamped = TD.Max(TD.Min(x, TD.Create(37)), TD.Create(-37)); // for a NaN x, maybe a number (by width); a is NaN, which makes every result NaN
+        // a is a widened float, so a·a is exact in double and exp(−a²/2) carries only the exponential's own error.
+        TVecD y = TD.Multiply(TD.Multiply(a, a), TD.Create(-0.5));
         TVecD n = TD.Round(TD.Multiply(y, TD.Create(Log2E)));
         TVecD r = TD.MultiplyAdd(n, TD.Create(-Ln2Hi), y);
+        TVecD d = TD.Divide(TD.Create(1), TD.Add(a, TD.Create(2)));
         r = TD.MultiplyAdd(n, TD.Create(-Ln2Lo), r); // |r| ≤ ln2/2
-        TVecD p = TD.Create(1.0 / 362880);
+        TVecD s = TD.Multiply(TD.MultiplyAdd(a, TD.Create(1.25), TD.Create(-2)), d);
+
+        TVecD p = TD.Create(1.0 / 362880);                                   // e^r, degree 9 in r
+        TVecD g = TD.Create(-3.477726016940034e-6);                          // g, degree 12 in s
         p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 40320));
+        g = TD.MultiplyAdd(g, s, TD.Create(-1.8126082752761405e-5));
         p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 5040));
+        g = TD.MultiplyAdd(g, s, TD.Create(-1.0834541996699064e-5));
         p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 720));
+        g = TD.MultiplyAdd(g, s, TD.Create(8.8444746222524494e-5));
         p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 120));
+        g = TD.MultiplyAdd(g, s, TD.Create(0.00023591968257784252));
         p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 24));
+        g = TD.MultiplyAdd(g, s, TD.Create(7.0066374325444618e-5));
         p = TD.MultiplyAdd(p, r, TD.Create(1.0 / 6));
+        g = TD.MultiplyAdd(g, s, TD.Create(-0.0011394925130003716));
         p = TD.MultiplyAdd(p, r, TD.Create(0.5));
+        g = TD.MultiplyAdd(g, s, TD.Create(-0.0029305671935488769));
         p = TD.MultiplyAdd(p, r, TD.Create(1));
+        g = TD.MultiplyAdd(g, s, TD.Create(0.001796069343705642));
         p = TD.MultiplyAdd(p, r, TD.Create(1));
-        return TD.Multiply(p, TD.PowerOfTwo(n));
+        g = TD.MultiplyAdd(g, s, TD.Create(0.025392051698410345));
+        gauss = TD.Multiply(p, TD.PowerOfTwo(n));
+        g = TD.MultiplyAdd(g, s, TD.Create(0.013124429005140302));
+        g = TD.MultiplyAdd(g, s, TD.Create(-0.29906334252711474));
+        g = TD.MultiplyAdd(g, s, TD.Create(0.70953591468463743));
+        return TD.Multiply(TD.Multiply(gauss, g), d);
     }
 }
