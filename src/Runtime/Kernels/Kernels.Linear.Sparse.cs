@@ -5,20 +5,23 @@ using System.Runtime.Intrinsics.X86;
 
 namespace ModelGen;
 
-// dW += dyᵀ·x on an input that is mostly zero (skipZeroInputs: the model's input, images), element by element. An
-// MNIST digit has ink in 19% of its pixels, where the column strips of the dense tiles keep 72% of the rows, so here
-// each pair of neighbouring columns of x gets the list of the rows where either is nonzero (22.5% of them: the ink of
-// neighbouring pixels mostly comes together), and a column of dW is the sum over that list of value · (the row of
-// dy): per listed row, 8 loads of a panel of dy (128 outputs) feed 16 FMAs, 8 for each column of the pair, one panel
-// at a time. Sparse operands make this bound by loads (one 512-bit load a cycle here), which is why pairs: one column
-// at a time, every FMA needed a load of its own. The sums come out along the outputs (a column of dW), so each 16
-// columns are transposed into dW through registers. Every dW value is the sum of the same nonzero terms in the same
-// row order as the dense product's (a zero term would add ±0, which changes nothing), so the result is the same, up
-// to the sign of a zero sum. On a 64-image MNIST batch (bench/products.sh): 82-86 µs with the column strips, 59-60
-// µs with one column at a time, 48-49 µs so on one thread; 45-46, 33-34 and 27 µs on two. Of the 48: listing the
-// nonzero values and packing dy about 3 µs, the transposes into dW 18 (64 shuffles a block), the sums the rest. For a
-// weight stored transposed (LinearBackwardWeightTransposed) a column's sums are a row of dWᵀ, stored as they are:
-// 41 µs against 51 into dW in the same run (24 and 28 on two threads); the transposes had partly overlapped the sums.
+// dW += dyᵀ·x on an input that is mostly zero (skipZeroInputs: the model's input, images), element by element. An MNIST
+// digit has ink in 19% of its pixels, where the column strips of the dense tiles keep 72% of the rows, so here each
+// pair of neighbouring columns of x gets the list of the rows where either is nonzero (22.5% of them: the ink of
+// neighbouring pixels mostly comes together), and a column of dW is the sum over that list of value · (the row of dy):
+// per listed row, 8 loads of a panel of dy (128 outputs) feed 16 FMAs, 8 for each column of the pair, one panel at a
+// time. With sparse operands every FMA needs a vector of dy, which is why pairs: one column at a time, every FMA needed
+// a load of its own and the sums ran at about one FMA a cycle. Loads alone do not explain that (this core takes two
+// 512-bit loads a cycle from L1); probably the chains did too: one column gives each of its 8 accumulators one FMA per
+// listed row, so 8 FMAs per 4-cycle FMA latency at best, the core's whole FMA rate with no slack. A pair has 16. The
+// sums come out along the outputs (a column of dW), so each 16 columns are transposed into dW through registers. Every
+// dW value is the sum of the same nonzero terms in the same row order as the dense product's (a zero term would add ±0,
+// which changes nothing), so the result is the same, up to the sign of a zero sum. On a 64-image MNIST batch
+// (bench/products.sh): 82-86 µs with the column strips, 59-60 µs with one column at a time, 48-49 µs so on one thread;
+// 45-46, 33-34 and 27 µs on two. Of the 48: listing the nonzero values and packing dy about 3 µs, the transposes into
+// dW 18 (64 shuffles a block), the sums the rest. For a weight stored transposed (LinearBackwardWeightTransposed) a
+// column's sums are a row of dWᵀ, stored as they are: 41 µs against 51 into dW in the same run (24 and 28 on two
+// threads); the transposes had partly overlapped the sums.
 public static partial class Kernels
 {
     // Columns of x per unit of work: one 16 × 16 block of the transpose into dW.
