@@ -138,7 +138,7 @@ public static partial class Kernels
     /// </summary>
     /// <remarks>
     /// gauss is e^y, y = −a²/2 ∈ [−685, 0]: Cody–Waite reduction by ln 2 and the Taylor series to degree 9 (relative
-    /// error below 1e-11, a hundredth of the tail polynomial's). Everything here is IEEE-exact operations, so every width
+    /// error below 1e-11, a hundredth of the tail polynomial's). Only IEEE-exact operations are used here, so every width
     /// gives the same bits. The two Horner chains, g's and the exponential's, do not depend on each other and are
     /// written step by step side by side. Each step waits for the one before it. Written one chain after the other,
     /// the saving loop's 340-odd instructions for 32 values filled the core's window before the second chain could

@@ -12,7 +12,7 @@ namespace ModelGen;
 // per listed row, 8 loads of a panel of dy (128 outputs) feed 16 FMAs, 8 for each column of the pair, one panel at a
 // time. With sparse operands every FMA needs a vector of dy, which is why pairs: one column at a time, every FMA needed
 // a load of its own and the sums ran at about one FMA a cycle. Loads alone do not explain that (this core takes two
-// 512-bit loads a cycle from L1); probably the chains did too: one column gives each of its 8 accumulators one FMA per
+// 512-bit loads a cycle from L1); the chains probably do: one column gives each of its 8 accumulators one FMA per
 // listed row, so 8 FMAs per 4-cycle FMA latency at best, the core's whole FMA rate with no slack. A pair has 16. The
 // sums come out along the outputs (a column of dW), so each 16 columns are transposed into dW through registers. Every
 // dW value is the sum of the same nonzero terms in the same row order as the dense product's (a zero term would add ±0,
