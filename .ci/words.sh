@@ -33,7 +33,8 @@ train() {
   if [ -z "$model" ] || [ -z "$bigram" ]; then echo "no test loss line in the Words output"; return 1; fi
   echo "Words test loss $model nats/char, bigram baseline $bigram (must be lower)"
   awk -v m="$model" -v b="$bigram" 'BEGIN { exit !(m < b) }' || return 1
-  in_pytorch "$model" "$(ls -d "$out"/runs/words-* | tail -n 1)/model.safetensors"
+  # The run's folder as the trainer names it, read the way .ci/run reads the MNIST run's.
+  in_pytorch "$model" "$(grep -oE 'run folder: .*' "$log" | tail -n 1 | sed 's/^run folder: //')/model.safetensors"
 }
 
 # Where /usr/bin/python3 has PyTorch: the run's weights must load into samples/Words/load_in_pytorch.py's module with
