@@ -5,6 +5,8 @@
 # and how many cores each run kept busy (user + system CPU time over wall time): PyTorch's "1 thread" setting limits
 # its own threads, but OpenBLAS starts threads of its own for the products unless OPENBLAS_NUM_THREADS=1, so the
 # script also runs PyTorch on one core that way.
+# The same model without LayerNorm, which the reference workload also names, is trained by the bench's `train plain`
+# mode (the training loop as PyTorch's reference runs it; JIT, 1 and 2 threads) against PyTorch's `plain` mode.
 # PyTorch is optional: without it the script says how to install it and compares ModelGen with itself only.
 #
 #   bash bench/compare-pytorch.sh [EPOCHS]      (default 2; each run's last epoch is compared)
@@ -43,6 +45,13 @@ for threads in 1 2; do
 done
 echo "== ModelGen batch-1 inference"
 dotnet run -c Release --project bench/ModelGen.Bench -- latency | tee "$out/latency.txt"
+# The last epoch's training images per second of a run that prints PyTorch's reference lines ("epoch N: train X img/s").
+reference_epoch() { grep -E '^epoch' "$1" | tail -n 1 | grep -oE 'train [0-9]+ img/s' | grep -oE '[0-9]+'; }
+for threads in 1 2; do
+  echo "== ModelGen without LayerNorm (bench train plain), $threads thread(s), $epochs epochs"
+  timed plain$threads dotnet run -c Release --no-build --project bench/ModelGen.Bench -- train plain "$threads" "$epochs" | tee "$out/plain$threads.txt"
+  ours[plain$threads]=$(reference_epoch "$out/plain$threads.txt")
+done
 
 torch=""
 if ! "$python" -c "import torch" 2>/dev/null; then
@@ -54,15 +63,16 @@ else
   torch=yes
   declare -A theirs
   version=$("$python" -c 'import torch; print(torch.__version__)')
-  for setting in 1 2 core; do
-    threads=${setting/core/1}
+  for setting in 1 2 core plain1 plain2 plaincore; do
+    threads=${setting#plain}; threads=${threads/core/1}
+    mode=ln; [ "${setting#plain}" != "$setting" ] && mode=plain
     # Unsetting these lets OpenBLAS pick its AVX-512 kernels (see the reference's README); "core" also keeps
     # OpenBLAS to one thread, so that PyTorch runs on one core like ModelGen's one-thread runs.
     limit=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OPENBLAS_NUM_THREADS)
-    [ "$setting" = core ] && limit+=(OPENBLAS_NUM_THREADS=1)
-    echo "== PyTorch $version + OpenBLAS, $threads thread(s)$([ "$setting" = core ] && echo ', OPENBLAS_NUM_THREADS=1'), $epochs epochs"
-    timed torch$setting "${limit[@]}" "$python" "$reference" data/mnist "$threads" "$epochs" ln | tee "$out/torch$setting.txt"
-    theirs[$setting]=$(grep -E '^epoch' "$out/torch$setting.txt" | tail -n 1 | grep -oE 'train [0-9]+ img/s' | grep -oE '[0-9]+')
+    [ "${setting#plain}" = core ] && limit+=(OPENBLAS_NUM_THREADS=1)
+    echo "== PyTorch $version + OpenBLAS, $mode model, $threads thread(s)$([ "${setting#plain}" = core ] && echo ', OPENBLAS_NUM_THREADS=1'), $epochs epochs"
+    timed torch$setting "${limit[@]}" "$python" "$reference" data/mnist "$threads" "$epochs" "$mode" | tee "$out/torch$setting.txt"
+    theirs[$setting]=$(reference_epoch "$out/torch$setting.txt")
   done
 fi
 
@@ -75,7 +85,7 @@ echo "  NativeAOT / JIT: $(ratio "${ours[aot1]}" "${ours[jit1]}") on 1 thread, $
 echo "  2 threads / 1 thread: JIT $(ratio "${ours[jit2]}" "${ours[jit1]}"), NativeAOT $(ratio "${ours[aot2]}" "${ours[aot1]}")"
 # On a shared host the second core is sometimes not there for a while: two threads that meet every few microseconds
 # then run no faster than one. Such a run says nothing about ModelGen; say so rather than let it pass as a result.
-for build in jit aot; do
+for build in jit aot plain; do
   if awk -v a="${ours[${build}2]}" -v b="${ours[${build}1]}" 'BEGIN { exit !(a < 1.3 * b) }'; then
     echo "  note: the $build two-thread run is below 1.3x its one-thread run, which on this workload means the second core"
     echo "        was busy elsewhere (compare the cores it kept busy, in brackets); run the script again for that figure."
@@ -90,6 +100,18 @@ if [ -n "$torch" ]; then
   fastest2=${ours[jit2]}; [ "${ours[aot2]}" -gt "$fastest2" ] && fastest2=${ours[aot2]}
   echo "  ModelGen / PyTorch's best: $(ratio "$fastest1" "$best") on 1 thread, $(ratio "$fastest2" "$best") on 2 threads"
   echo "  ModelGen / PyTorch on one core (OPENBLAS_NUM_THREADS=1): $(ratio "$fastest1" "${theirs[core]}") on 1 thread"
+fi
+echo
+echo "the same model without LayerNorm (images/s, last epoch; ModelGen: bench train plain, JIT):"
+printf '  ModelGen            1 thread %8s [%s]   2 threads %8s [%s]   (2 threads / 1 thread: %s)\n' \
+  "${ours[plain1]}" "$(cores plain1)" "${ours[plain2]}" "$(cores plain2)" "$(ratio "${ours[plain2]}" "${ours[plain1]}")"
+if [ -n "$torch" ]; then
+  plainbest=${theirs[plain1]}
+  for setting in plain2 plaincore; do [ "${theirs[$setting]}" -gt "$plainbest" ] && plainbest=${theirs[$setting]}; done
+  printf '  PyTorch             1 thread %8s [%s]   2 threads %8s [%s]   1 thread, OPENBLAS_NUM_THREADS=1 %8s [%s]   (best %s)\n' \
+    "${theirs[plain1]}" "$(cores torchplain1)" "${theirs[plain2]}" "$(cores torchplain2)" "${theirs[plaincore]}" "$(cores torchplaincore)" "$plainbest"
+  echo "  ModelGen / PyTorch's best: $(ratio "${ours[plain1]}" "$plainbest") on 1 thread, $(ratio "${ours[plain2]}" "$plainbest") on 2 threads"
+  echo "  ModelGen / PyTorch on one core (OPENBLAS_NUM_THREADS=1): $(ratio "${ours[plain1]}" "${theirs[plaincore]}") on 1 thread"
   echo
   echo "batch-1 inference latency:"
   sed 's/^/  ModelGen: /' "$out/latency.txt"

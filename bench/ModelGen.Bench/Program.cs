@@ -5,6 +5,8 @@ using ModelGen.Bench;
 // dotnet run -c Release --project bench/ModelGen.Bench -- products         GFLOP/s of the products and the FMA peak
 // dotnet run -c Release --project bench/ModelGen.Bench -- latency          batch-1 inference latency, 1 and 2 threads
 // dotnet run -c Release --project bench/ModelGen.Bench -- profile          where a training step's time goes, call by call
+// dotnet run -c Release --project bench/ModelGen.Bench -- train [ln|plain] [THREADS] [EPOCHS]
+//                                                                          the training loop as PyTorch's reference runs it
 switch (args)
 {
     case ["products", ..]:
@@ -14,7 +16,10 @@ switch (args)
         Latency.Run();
         return;
     case ["profile", ..]:
-        StepProfile.RunAsTheTrainer(args);
+        AsTheTrainer.Run(args, _ => StepProfile.Run());
+        return;
+    case ["train", ..]:
+        AsTheTrainer.Run(args, TrainLoop.Run);
         return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

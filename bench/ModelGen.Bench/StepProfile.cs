@@ -18,28 +18,6 @@ internal static class StepProfile
 {
     private const int Batch = 64, Pixels = 784, Warmup = 1000, Steps = 2000;
 
-    /// <summary>
-    /// <see cref="Run"/> with tiered compilation off, as the trainer runs (samples/Mnist): in a process of its own when
-    /// this one has it on, as the benchmarks do (the loss's forward took 2.5-3.0 µs in tier-1 code against 1.4-1.6).
-    /// </summary>
-    public static void RunAsTheTrainer(string[] args)
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") == "0")
-        {
-            Run();
-            return;
-        }
-        string host = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(host) { UseShellExecute = false };
-        // Started as `dotnet ModelGen.Bench.dll profile`, the host needs the program's path again.
-        if (System.IO.Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(StepProfile).Assembly.Location);
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        start.Environment["DOTNET_TieredCompilation"] = "0";
-        using var child = Process.Start(start)!;
-        child.WaitForExit();
-        Environment.ExitCode = child.ExitCode;
-    }
-
     public static void Run()
     {
         byte[]? train = BenchData.MnistTrainPixels();
