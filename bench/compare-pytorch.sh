@@ -85,12 +85,14 @@ echo "  NativeAOT / JIT: $(ratio "${ours[aot1]}" "${ours[jit1]}") on 1 thread, $
 echo "  2 threads / 1 thread: JIT $(ratio "${ours[jit2]}" "${ours[jit1]}"), NativeAOT $(ratio "${ours[aot2]}" "${ours[aot1]}")"
 # On a shared host the second core is sometimes not there for a while: two threads that meet every few microseconds
 # then run no faster than one. Such a run says nothing about ModelGen; say so rather than let it pass as a result.
-for build in jit aot plain; do
-  if awk -v a="${ours[${build}2]}" -v b="${ours[${build}1]}" 'BEGIN { exit !(a < 1.3 * b) }'; then
-    echo "  note: the $build two-thread run is below 1.3x its one-thread run, which on this workload means the second core"
+slow_spell() { # BUILD: says so when BUILD's two-thread run is below 1.3x its one-thread run
+  if awk -v a="${ours[${1}2]}" -v b="${ours[${1}1]}" 'BEGIN { exit !(a < 1.3 * b) }'; then
+    echo "  note: the $1 two-thread run is below 1.3x its one-thread run, which on this workload means the second core"
     echo "        was busy elsewhere (compare the cores it kept busy, in brackets); run the script again for that figure."
   fi
-done
+}
+slow_spell jit
+slow_spell aot
 if [ -n "$torch" ]; then
   best=${theirs[1]}
   for setting in 2 core; do [ "${theirs[$setting]}" -gt "$best" ] && best=${theirs[$setting]}; done
@@ -105,6 +107,7 @@ echo
 echo "the same model without LayerNorm (images/s, last epoch; ModelGen: bench train plain, JIT):"
 printf '  ModelGen            1 thread %8s [%s]   2 threads %8s [%s]   (2 threads / 1 thread: %s)\n' \
   "${ours[plain1]}" "$(cores plain1)" "${ours[plain2]}" "$(cores plain2)" "$(ratio "${ours[plain2]}" "${ours[plain1]}")"
+slow_spell plain
 if [ -n "$torch" ]; then
   plainbest=${theirs[plain1]}
   for setting in plain2 plaincore; do [ "${theirs[$setting]}" -gt "$plainbest" ] && plainbest=${theirs[$setting]}; done
