@@ -6,7 +6,8 @@ file. A checkpoint.safetensors works too: its optimizer tensors (`optimizer.*`) 
 
 DATA is the folder with the two test IDX files, plain or .gz (default data/mnist, the trainer's cache; Fashion-MNIST's
 folder works too). Needs PyTorch (Debian: apt-get install python3-torch). The file is read by
-../Shared/safetensors_weights.py, so the `safetensors` package is not needed.
+../Shared/safetensors_weights.py, so the `safetensors` package is not needed; MLP and ClassificationHead come from
+../Shared/modelgen_layers.py.
 """
 import gzip
 import os
@@ -16,30 +17,8 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Shared'))
+from modelgen_layers import MLP, ClassificationHead  # noqa: E402
 from safetensors_weights import load_weights  # noqa: E402
-
-
-class MLP(nn.Module):
-    def __init__(self, in_dim, hidden_dim, out_dim, depth, use_layernorm):
-        super().__init__()
-        layers, d = [], in_dim
-        for _ in range(depth - 1):
-            layers += [nn.Linear(d, hidden_dim)] + ([nn.LayerNorm(hidden_dim)] if use_layernorm else []) + [nn.GELU()]
-            d = hidden_dim
-        layers.append(nn.Linear(d, out_dim))
-        self.layers = nn.Sequential(*layers)
-
-    def forward(self, x):
-        return self.layers(x)
-
-
-class ClassificationHead(nn.Module):
-    def __init__(self, d_in, num_classes):
-        super().__init__()
-        self.fc = nn.Linear(d_in, num_classes)
-
-    def forward(self, x):
-        return self.fc(x)
 
 
 class MnistClassifier(nn.Module):

@@ -7,7 +7,8 @@ the 8 symbols before it, padded with the boundary. Its result can be set beside 
 
 WORDS is the word list (default /usr/share/dict/american-english, Debian's wamerican, as the trainer's). Needs
 PyTorch (Debian: apt-get install python3-torch). A checkpoint.safetensors works too: its optimizer tensors are left
-out. The file is read by ../Shared/safetensors_weights.py, so the `safetensors` package is not needed.
+out. The file is read by ../Shared/safetensors_weights.py, so the `safetensors` package is not needed; the layers that
+PyTorch lacks (RMSNorm before 2.4, FeedForward, Residual, ClassificationHead) come from ../Shared/modelgen_layers.py.
 """
 import os
 import sys
@@ -17,53 +18,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Shared'))
+from modelgen_layers import ClassificationHead, FeedForward, Residual, rms_norm  # noqa: E402
 from safetensors_weights import load_weights  # noqa: E402
 
 CONTEXT, EMBEDDING, HIDDEN, FEED_FORWARD, SYMBOLS = 8, 16, 128, 512, 27
-
-
-class RMSNorm(nn.Module):
-    """nn.RMSNorm(d, eps=1e-8) of PyTorch 2.4 and later, written out for older versions."""
-
-    def __init__(self, d, eps=1e-8):
-        super().__init__()
-        self.eps = eps
-        self.weight = nn.Parameter(torch.ones(d))
-
-    def forward(self, x):
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
-
-
-def rms_norm(d):
-    return nn.RMSNorm(d, eps=1e-8) if hasattr(nn, 'RMSNorm') else RMSNorm(d)
-
-
-class FeedForward(nn.Module):
-    def __init__(self, d_model, d_ff=None):
-        super().__init__()
-        d_ff = d_ff or 4 * d_model
-        self.net = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Linear(d_ff, d_model))
-
-    def forward(self, x):
-        return self.net(x)
-
-
-class Residual(nn.Module):
-    def __init__(self, *fn):
-        super().__init__()
-        self.fn = nn.Sequential(*fn)
-
-    def forward(self, x):
-        return x + self.fn(x)
-
-
-class ClassificationHead(nn.Module):
-    def __init__(self, d_in, num_classes):
-        super().__init__()
-        self.fc = nn.Linear(d_in, num_classes)
-
-    def forward(self, x):
-        return self.fc(x)
 
 
 class WordModel(nn.Module):
