@@ -93,15 +93,21 @@ slow_spell() { # BUILD: says so when BUILD's two-thread run is below 1.3x its on
 }
 slow_spell jit
 slow_spell aot
-if [ -n "$torch" ]; then
-  best=${theirs[1]}
-  for setting in 2 core; do [ "${theirs[$setting]}" -gt "$best" ] && best=${theirs[$setting]}; done
+against_pytorch() { # MODEL OURS1 OURS2: PyTorch's three settings for MODEL ("" with LayerNorm, plain without), its
+  # best, and ModelGen's one- and two-thread throughputs against that best and against PyTorch on one core
+  local model=$1 ours1=$2 ours2=$3 best setting
+  best=${theirs[${model}1]}
+  for setting in ${model}2 ${model}core; do [ "${theirs[$setting]}" -gt "$best" ] && best=${theirs[$setting]}; done
   printf '  PyTorch             1 thread %8s [%s]   2 threads %8s [%s]   1 thread, OPENBLAS_NUM_THREADS=1 %8s [%s]   (best %s)\n' \
-    "${theirs[1]}" "$(cores torch1)" "${theirs[2]}" "$(cores torch2)" "${theirs[core]}" "$(cores torchcore)" "$best"
+    "${theirs[${model}1]}" "$(cores torch${model}1)" "${theirs[${model}2]}" "$(cores torch${model}2)" \
+    "${theirs[${model}core]}" "$(cores torch${model}core)" "$best"
+  echo "  ModelGen / PyTorch's best: $(ratio "$ours1" "$best") on 1 thread, $(ratio "$ours2" "$best") on 2 threads"
+  echo "  ModelGen / PyTorch on one core (OPENBLAS_NUM_THREADS=1): $(ratio "$ours1" "${theirs[${model}core]}") on 1 thread"
+}
+if [ -n "$torch" ]; then
   fastest1=${ours[jit1]}; [ "${ours[aot1]}" -gt "$fastest1" ] && fastest1=${ours[aot1]}
   fastest2=${ours[jit2]}; [ "${ours[aot2]}" -gt "$fastest2" ] && fastest2=${ours[aot2]}
-  echo "  ModelGen / PyTorch's best: $(ratio "$fastest1" "$best") on 1 thread, $(ratio "$fastest2" "$best") on 2 threads"
-  echo "  ModelGen / PyTorch on one core (OPENBLAS_NUM_THREADS=1): $(ratio "$fastest1" "${theirs[core]}") on 1 thread"
+  against_pytorch "" "$fastest1" "$fastest2"
 fi
 echo
 echo "the same model without LayerNorm (images/s, last epoch; ModelGen: bench train plain, JIT):"
@@ -109,12 +115,7 @@ printf '  ModelGen            1 thread %8s [%s]   2 threads %8s [%s]   (2 thread
   "${ours[plain1]}" "$(cores plain1)" "${ours[plain2]}" "$(cores plain2)" "$(ratio "${ours[plain2]}" "${ours[plain1]}")"
 slow_spell plain
 if [ -n "$torch" ]; then
-  plainbest=${theirs[plain1]}
-  for setting in plain2 plaincore; do [ "${theirs[$setting]}" -gt "$plainbest" ] && plainbest=${theirs[$setting]}; done
-  printf '  PyTorch             1 thread %8s [%s]   2 threads %8s [%s]   1 thread, OPENBLAS_NUM_THREADS=1 %8s [%s]   (best %s)\n' \
-    "${theirs[plain1]}" "$(cores torchplain1)" "${theirs[plain2]}" "$(cores torchplain2)" "${theirs[plaincore]}" "$(cores torchplaincore)" "$plainbest"
-  echo "  ModelGen / PyTorch's best: $(ratio "${ours[plain1]}" "$plainbest") on 1 thread, $(ratio "${ours[plain2]}" "$plainbest") on 2 threads"
-  echo "  ModelGen / PyTorch on one core (OPENBLAS_NUM_THREADS=1): $(ratio "${ours[plain1]}" "${theirs[plaincore]}") on 1 thread"
+  against_pytorch plain "${ours[plain1]}" "${ours[plain2]}"
   echo
   echo "batch-1 inference latency:"
   sed 's/^/  ModelGen: /' "$out/latency.txt"
