@@ -8,6 +8,7 @@ namespace ModelGen.Bench;
 internal static class BenchData
 {
     public const string TrainImages = "data/mnist/train-images-idx3-ubyte";
+    public const string TestImages = "data/mnist/t10k-images-idx3-ubyte";
 
     /// <summary>
     /// <paramref name="count"/> MNIST training images picked at random (seed 3), scaled to [0, 1]; null without the data.
@@ -24,6 +25,16 @@ internal static class BenchData
         var x = new float[count * images.PixelsPerImage];
         Idx.GatherScaled(images.Pixels, images.PixelsPerImage, picked, x);
         return x;
+    }
+
+    /// <summary>The first <paramref name="count"/> MNIST test images (all of them if fewer), scaled to [0, 1]; null without the data.</summary>
+    public static float[]? MnistTestImages(int count)
+    {
+        if (FindUp(TestImages) is not string path) return null;
+        var test = Idx.ReadImages(path);
+        var images = new float[(long)Math.Min(count, test.Count) * test.PixelsPerImage];
+        Idx.ScalePixels(test.Pixels.AsSpan(0, images.Length), images);
+        return images;
     }
 
     /// <summary>Every MNIST training image as 8-bit pixels, (count, 784), as the trainer keeps them; null without the data.</summary>

@@ -1,8 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO;
-using ModelGen.IO;
 
 namespace ModelGen.Bench;
 
@@ -45,15 +43,8 @@ internal static class Latency
 
     private static float[] TestImages(int count)
     {
-        const string relative = "data/mnist/t10k-images-idx3-ubyte";
-        if (BenchData.FindUp(relative) is string path)
-        {
-            var test = Idx.ReadImages(path);
-            var images = new float[Math.Min(count, test.Count) * 784];
-            Idx.ScalePixels(test.Pixels.AsSpan(0, images.Length), images);
-            return images;
-        }
-        Console.WriteLine($"(no {relative} found: random images instead; the MNIST trainer downloads the data)");
+        if (BenchData.MnistTestImages(count) is float[] images) return images;
+        Console.WriteLine($"(no {BenchData.TestImages} found: random images instead; the MNIST trainer downloads the data)");
         var rng = new Rng(1);
         var random = new float[count * 784];
         for (int i = 0; i < random.Length; i++) random[i] = rng.NextFloat();

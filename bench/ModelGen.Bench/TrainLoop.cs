@@ -39,19 +39,18 @@ internal static class TrainLoop
 
     private static void Train<TModel>(TModel model, string description, int threads, int epochs) where TModel : IModel<float>
     {
-        string[] files = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
-        string?[] paths = Array.ConvertAll(files, f => BenchData.FindUp("data/mnist/" + f));
+        string[] files = [BenchData.TrainImages, "data/mnist/train-labels-idx1-ubyte", BenchData.TestImages, "data/mnist/t10k-labels-idx1-ubyte"];
+        string?[] paths = Array.ConvertAll(files, BenchData.FindUp);
         if (Array.IndexOf(paths, null) >= 0)
         {
             Fail("data/mnist with the four MNIST files was not found here or above: run the MNIST trainer once, which fetches them.");
             return;
         }
-        IdxImages trainImages = Idx.ReadImages(paths[0]!), testImages = Idx.ReadImages(paths[2]!);
+        IdxImages trainImages = Idx.ReadImages(paths[0]!);
         int[] trainLabels = Array.ConvertAll(Idx.ReadLabels(paths[1]!), b => (int)b);
         int[] testLabels = Array.ConvertAll(Idx.ReadLabels(paths[3]!), b => (int)b);
-        int n = trainImages.Count, steps = (n + Batch - 1) / Batch;
-        var test = new float[testImages.Count * Pixels];
-        Idx.ScalePixels(testImages.Pixels, test);
+        float[] test = BenchData.MnistTestImages(testLabels.Length)!;
+        int n = trainImages.Count, steps = (n + Batch - 1) / Batch, testCount = testLabels.Length;
 
         KernelThreads.Count = threads;
         var optimizer = new AdamW(learningRate: 1e-3f, weightDecay: 0.01f);
@@ -78,13 +77,13 @@ internal static class TrainLoop
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             model.Eval();
             int correct = 0;
-            for (int first = 0; first < testImages.Count; first += Batch)
+            for (int first = 0; first < testCount; first += Batch)
             {
-                int rows = Math.Min(Batch, testImages.Count - first);
+                int rows = Math.Min(Batch, testCount - first);
                 correct += model.CountCorrect(test.AsSpan(first * Pixels, rows * Pixels), testLabels.AsSpan(first, rows), rows);
             }
             Console.WriteLine(string.Create(c,
-                $"epoch {epoch + 1}: train {n / seconds:F0} img/s ({seconds:F2} s), loss {loss:F4}, test acc {100.0 * correct / testImages.Count:F2}%"));
+                $"epoch {epoch + 1}: train {n / seconds:F0} img/s ({seconds:F2} s), loss {loss:F4}, test acc {100.0 * correct / testCount:F2}%"));
         }
         KernelThreads.Count = 1;
     }
