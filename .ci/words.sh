@@ -8,6 +8,7 @@
 #   .ci/words.sh           both
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. .ci/lib.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 list=/usr/share/dict/american-english
 
@@ -33,15 +34,14 @@ train() {
   if [ -z "$model" ] || [ -z "$bigram" ]; then echo "no test loss line in the Words output"; return 1; fi
   echo "Words test loss $model nats/char, bigram baseline $bigram (must be lower)"
   awk -v m="$model" -v b="$bigram" 'BEGIN { exit !(m < b) }' || return 1
-  # The run's folder as the trainer names it, read the way .ci/run reads the MNIST run's.
-  in_pytorch "$model" "$(grep -oE 'run folder: .*' "$log" | tail -n 1 | sed 's/^run folder: //')/model.safetensors"
+  in_pytorch "$model" "$(run_folder "$log")/model.safetensors"
 }
 
 # Where /usr/bin/python3 has PyTorch: the run's weights must load into samples/Words/load_in_pytorch.py's module with
 # strict=True and give the trainer's test loss (printed to 4 decimals) within 0.0002 nats/char.
 in_pytorch() {
   local model=$1 weights=$2 output theirs
-  if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  if ! has_torch; then
     echo "PyTorch is not installed for /usr/bin/python3: the Words weights' check in PyTorch is skipped"
     return 0
   fi
