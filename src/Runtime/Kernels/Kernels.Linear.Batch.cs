@@ -4,17 +4,16 @@ using System.Runtime.InteropServices;
 
 namespace ModelGen;
 
-// y = x · wᵀ + bias, and dx = dy · w, for a batch of at least one vector of rows. The rows are the vector dimension: x is transposed
-// into per-thread scratch (inFeatures × paddedRows, padding rows zero) so that one vector holds one input feature of
+// y = x · wᵀ + bias for a batch of at least one vector of rows. The rows are the vector dimension: x is transposed into
+// per-thread scratch (inFeatures × paddedRows, padding rows zero) so that one vector holds one input feature of
 // W consecutive rows. A tile keeps 4 row-vectors × 6 outputs in 24 accumulators; for each input feature it loads 4
 // vectors of xᵀ and broadcasts one weight from each of 6 weight rows (read in order, so they stream), 24 FMAs and no
 // lane sums. The accumulators start at the bias. Each accumulator is a column of y for W rows, so tiles write yᵀ
 // (outFeatures × paddedRows, scratch too) and one transpose at the end writes y. Both transposes go through
 // registers 16 × 16 at a time; at 64 × 784 × 256 they cost about 5% of the product. The scratch belongs to the
 // calling thread; worker threads read and write it through pointers while the caller waits in the same call.
-// dx = dy · w is the same product with the roles of w's two dimensions swapped: its outputs are the input features
-// (consecutive weights of a row of w) and its inner dimension runs down w's columns (a stride of inFeatures), so the
-// tiles take both strides from a BatchShape instead of assuming w's row-major (outputs × inner) layout.
+// (dx = dy · w needs no transposes: its outputs, the input features, are consecutive in w's rows, so its tiles broadcast
+// the rows of dy against them; see InputGradientTiles.)
 // When the caller asks (skipZeroInputs; the generated code does for a layer that reads the model's input), input
 // features that are zero in every row of the batch are skipped: the transpose lists the features with a nonzero value
 // and the tiles loop over that list. A skipped feature would add w·0 = ±0 to each sum, which changes nothing, so the
@@ -30,9 +29,6 @@ public static partial class Kernels
     private unsafe struct BatchProduct
     {
         public float* Y, X, W, Bias, XT, YT;
-
-        /// <summary>Null, or a scale per value of Y, laid out as Y (GELU's derivative): each value of Y is multiplied by it in double as it is written.</summary>
-        public double* Scale;
         public BatchShape Batch;
         public int PaddedRows;
 
@@ -70,14 +66,14 @@ public static partial class Kernels
     }
 
     /// <summary>Every input feature.</summary>
-    private readonly struct AllInputs(int count, int paddedRows, int weightStride) : IInputs<AllInputs>
+    private readonly struct AllInputs(int count, int paddedRows) : IInputs<AllInputs>
     {
-        public static unsafe AllInputs Of(BatchProduct* p) => new(p->Batch.Inner, p->PaddedRows, p->Batch.InnerStride);
+        public static unsafe AllInputs Of(BatchProduct* p) => new(p->Batch.Inner, p->PaddedRows);
 
         public nuint Count => (nuint)count;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public InputOffsets At(nuint i) => new((nint)i * paddedRows, (nint)i * weightStride);
+        public InputOffsets At(nuint i) => new((nint)i * paddedRows, (nint)i);
     }
 
     /// <summary>The input features listed as holding a nonzero value.</summary>
@@ -91,38 +87,20 @@ public static partial class Kernels
         public InputOffsets At(nuint i) => list[i];
     }
 
-    /// <summary>
-    /// A batch product out(rows, Outputs) = in(rows, Inner) · M, where M[i, o] = w[o·OutputStride + i·InnerStride]:
-    /// (OutputStride, InnerStride) = (inFeatures, 1) for y = x·wᵀ and (1, inFeatures) for dx = dy·w.
-    /// </summary>
-    private readonly record struct BatchShape(int Rows, int Inner, int Outputs, int OutputStride, int InnerStride);
+    /// <summary>A batch product y(Rows, Outputs) = x(Rows, Inner) · wᵀ, with w (Outputs, Inner) row-major.</summary>
+    private readonly record struct BatchShape(int Rows, int Inner, int Outputs);
 
     // Three steps: the transpose of x, the tiles, the transpose back. With a block of 2 row-vectors for every thread
     // the threads split the rows and each runs the three steps on its own blocks (RowBlocksPart); otherwise each step
     // is split over the threads by what it writes: columns of x (rows of xᵀ), then groups of 6 outputs, then rows of y.
     // Every value is computed by one thread exactly as on one thread.
-    private static void ForwardBatch<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape, bool skipZeroInputs)
-        where TS : ISimd<TVec> where TVec : struct
-        => BatchProductOf<TS, TVec>(ref y, ref x, ref w, bias, new BatchShape(shape.Rows, shape.K, shape.N, shape.K, 1), skipZeroInputs);
-
-    private static void InputGradientBatch<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape, ref double scale)
-        where TS : ISimd<TVec> where TVec : struct
-        => BatchProductOf<TS, TVec>(ref dx, ref dy, ref w, default, new BatchShape(shape.Rows, shape.N, shape.K, 1, shape.K), skipZeroInputs: false, ref scale);
-
-    private static void BatchProductOf<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, BatchShape shape, bool skipZeroInputs)
-        where TS : ISimd<TVec> where TVec : struct
-        => BatchProductOf<TS, TVec>(ref y, ref x, ref w, bias, shape, skipZeroInputs, ref Unsafe.NullRef<double>());
-
-    // With `scale` (not a null reference; laid out as y), each value of y is multiplied by its scale as the transpose
-    // back writes it, in double, rounded once.
-    private static unsafe void BatchProductOf<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, BatchShape shape, bool skipZeroInputs, ref double scale)
+    private static unsafe void ForwardBatch<TS, TVec>(ref float y, ref float x, ref float w, ReadOnlySpan<float> bias, Shape shape, bool skipZeroInputs)
         where TS : ISimd<TVec> where TVec : struct
     {
         int rowBlocks = (shape.Rows + RowBlockVectors * TS.Count - 1) / (RowBlockVectors * TS.Count);
         fixed (float* py = &y, px = &x, pw = &w, pBias = bias)
-        fixed (double* pScale = &scale)
         {
-            var whole = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, Scale = pScale, Batch = shape, SkipZeroInputs = skipZeroInputs };
+            var whole = new BatchProduct { Y = py, X = px, W = pw, Bias = pBias, Batch = new BatchShape(shape.Rows, shape.K, shape.N), SkipZeroInputs = skipZeroInputs };
             if (KernelThreads.Count > 1 && rowBlocks >= KernelThreads.Count)
                 KernelThreads.For(rowBlocks, &whole, &RowBlocksPart<TS, TVec>, minimumPerThread: 1);
             else
@@ -151,14 +129,13 @@ public static partial class Kernels
             var block = new BatchProduct
             {
                 Y = p->Y + (nint)r0 * shape.Outputs, X = p->X + (nint)r0 * shape.Inner, W = p->W, Bias = p->Bias,
-                Scale = p->Scale == null ? null : p->Scale + (nint)r0 * shape.Outputs,
                 Batch = shape with { Rows = Math.Min(blockRows, shape.Rows - r0) }, SkipZeroInputs = p->SkipZeroInputs,
             };
             BatchProductSteps<TS, TVec>(&block);
         }
     }
 
-    // The three steps of a product whose operands (Y, X, W, Bias, Scale, Batch, SkipZeroInputs) are set, in the calling
+    // The three steps of a product whose operands (Y, X, W, Bias, Batch, SkipZeroInputs) are set, in the calling
     // thread's scratch, each split over the threads that are free.
     private static unsafe void BatchProductSteps<TS, TVec>(BatchProduct* product)
         where TS : ISimd<TVec> where TVec : struct
@@ -182,7 +159,7 @@ public static partial class Kernels
             product->Active = pActive;
             KernelThreads.For((k + 15) / 16, product, &TransposeInputPart<TS, TVec>, minimumPerThread: 4);
             int tileGroups = (n + BatchTileOutputs - 1) / BatchTileOutputs;
-            if (skipZeroInputs) product->ActiveCount = ListNonzero(pHasNonzero, pActive, k, paddedRows, shape.InnerStride);
+            if (skipZeroInputs) product->ActiveCount = ListNonzero(pHasNonzero, pActive, k, paddedRows);
             if (skipZeroInputs && product->ActiveCount < k)
             {
                 KernelThreads.For(tileGroups, product, &BatchTilesPart<TS, TVec, ListedInputs>, minimumPerThread: 2);
@@ -219,12 +196,12 @@ public static partial class Kernels
     }
 
     // Writes the offsets of the inputs flagged in hasNonzero[0 .. count) to list, in order; returns how many.
-    private static unsafe int ListNonzero(int* hasNonzero, InputOffsets* list, int count, int paddedRows, int weightStride)
+    private static unsafe int ListNonzero(int* hasNonzero, InputOffsets* list, int count, int paddedRows)
     {
         int listed = 0;
         for (int c = 0; c < count; c++)
         {
-            if (hasNonzero[c] != 0) list[listed++] = new InputOffsets((nint)c * paddedRows, (nint)c * weightStride);
+            if (hasNonzero[c] != 0) list[listed++] = new InputOffsets((nint)c * paddedRows, c);
         }
         return listed;
     }
@@ -259,7 +236,7 @@ public static partial class Kernels
     {
         var p = (BatchProduct*)state;
         int n = p->Batch.Outputs, r0 = 16 * begin, r1 = Math.Min(16 * end, p->Batch.Rows);
-        Transpose(ref p->Y[(nint)r0 * n], n, ref p->YT[r0], p->PaddedRows, n, r1 - r0, ref p->Scale == null ? ref Unsafe.NullRef<double>() : ref p->Scale[(nint)r0 * n]);
+        Transpose(ref p->Y[(nint)r0 * n], n, ref p->YT[r0], p->PaddedRows, n, r1 - r0);
     }
 
     /// <summary>The 6 outputs of a tile from its first; past the last output of the layer it repeats that one.</summary>
@@ -286,7 +263,7 @@ public static partial class Kernels
     private static void BatchTile4<TS, TVec, TInputs>(ref float yT, ref float xT, ref float w, ReadOnlySpan<float> bias, BatchShape shape, TInputs inputs, int paddedRows, int r0, int o0)
         where TS : ISimd<TVec> where TVec : struct where TInputs : struct, IInputs<TInputs>
     {
-        int n = shape.Outputs, stride = shape.OutputStride;
+        int n = shape.Outputs, stride = shape.Inner;
         var o = new TileOutputs(o0, n);
         ref float w0 = ref Row(ref w, o.O0, stride), w1 = ref Row(ref w, o.O1, stride), w2 = ref Row(ref w, o.O2, stride);
         ref float w3 = ref Row(ref w, o.O3, stride), w4 = ref Row(ref w, o.O4, stride), w5 = ref Row(ref w, o.O5, stride);
@@ -336,7 +313,7 @@ public static partial class Kernels
     private static void BatchTile2<TS, TVec, TInputs>(ref float yT, ref float xT, ref float w, ReadOnlySpan<float> bias, BatchShape shape, TInputs inputs, int paddedRows, int r0, int o0)
         where TS : ISimd<TVec> where TVec : struct where TInputs : struct, IInputs<TInputs>
     {
-        int n = shape.Outputs, stride = shape.OutputStride;
+        int n = shape.Outputs, stride = shape.Inner;
         var o = new TileOutputs(o0, n);
         ref float w0 = ref Row(ref w, o.O0, stride), w1 = ref Row(ref w, o.O1, stride), w2 = ref Row(ref w, o.O2, stride);
         ref float w3 = ref Row(ref w, o.O3, stride), w4 = ref Row(ref w, o.O4, stride), w5 = ref Row(ref w, o.O5, stride);
@@ -393,7 +370,7 @@ public static partial class Kernels
     private static void BatchTile1<TS, TVec, TInputs>(ref float yT, ref float xT, ref float w, ReadOnlySpan<float> bias, BatchShape shape, TInputs inputs, int paddedRows, int r0, int o0)
         where TS : ISimd<TVec> where TVec : struct where TInputs : struct, IInputs<TInputs>
     {
-        int n = shape.Outputs, stride = shape.OutputStride;
+        int n = shape.Outputs, stride = shape.Inner;
         var o = new TileOutputs(o0, n);
         ref float w0 = ref Row(ref w, o.O0, stride), w1 = ref Row(ref w, o.O1, stride), w2 = ref Row(ref w, o.O2, stride);
         ref float w3 = ref Row(ref w, o.O3, stride), w4 = ref Row(ref w, o.O4, stride), w5 = ref Row(ref w, o.O5, stride);

@@ -12,7 +12,7 @@ public static partial class Kernels
     // size asked for. Arenas, so that they start on a cache line and no 512-bit vector of them straddles two.
     [ThreadStatic] private static Arena<float>? t_transposedInput, t_transposedOutput;
 
-    // Per-thread scratch for the lists of the inputs a product does not skip: input features (BatchProductOf, which
+    // Per-thread scratch for the lists of the inputs a product does not skip: input features (ForwardBatch, which
     // also keeps its per-feature flags in t_listedIndices), rows of a strip (WeightGradientPart) or whole vectors of a
     // row (ForwardTiles).
     [ThreadStatic] private static InputOffsets[]? t_activeInputs;
@@ -42,18 +42,9 @@ public static partial class Kernels
     /// destination[c, r] = source[r, c] for r &lt; <paramref name="rows"/> and c &lt; <paramref name="cols"/>, each
     /// matrix row-major with its own row stride. Nothing else in <paramref name="destination"/> is written.
     /// </summary>
-    private static void Transpose(ref float destination, int destinationStride, ref float source, int sourceStride, int rows, int cols)
-        => Transpose(ref destination, destinationStride, ref source, sourceStride, rows, cols, ref Unsafe.NullRef<double>());
-
-    /// <summary>
-    /// The same, each value multiplied by its <paramref name="scale"/> on the way (unless that is a null reference):
-    /// destination[c, r] = source[r, c] × scale[c, r] taken in double and rounded once, where scale is laid out as the
-    /// destination, with its stride.
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transpose(ref float destination, int destinationStride, ref float source, int sourceStride, int rows, int cols, ref double scale)
+    private static void Transpose(ref float destination, int destinationStride, ref float source, int sourceStride, int rows, int cols)
     {
-        bool scaled = !Unsafe.IsNullRef(ref scale);
         int r0 = 0;
         if (Avx512F.IsSupported && Widths.Limit is 0 or >= 512)
         {
@@ -62,44 +53,31 @@ public static partial class Kernels
                 int c0 = 0;
                 for (; c0 + 16 <= cols; c0 += 16)
                 {
-                    nint at = (nint)c0 * destinationStride + r0;
-                    Transpose16x16(ref Unsafe.Add(ref destination, at), destinationStride, ref Unsafe.Add(ref source, (nint)r0 * sourceStride + c0), sourceStride,
-                        add: false, ref scaled ? ref Unsafe.Add(ref scale, at) : ref scale);
+                    Transpose16x16(ref Unsafe.Add(ref destination, (nint)c0 * destinationStride + r0), destinationStride,
+                        ref Unsafe.Add(ref source, (nint)r0 * sourceStride + c0), sourceStride);
                 }
-                TransposeScalar(ref destination, destinationStride, ref source, sourceStride, r0, r0 + 16, c0, cols, ref scale);
+                TransposeScalar(ref destination, destinationStride, ref source, sourceStride, r0, r0 + 16, c0, cols);
             }
         }
-        TransposeScalar(ref destination, destinationStride, ref source, sourceStride, r0, rows, 0, cols, ref scale);
+        TransposeScalar(ref destination, destinationStride, ref source, sourceStride, r0, rows, 0, cols);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransposeScalar(ref float destination, int destinationStride, ref float source, int sourceStride, int rowStart, int rowEnd, int colStart, int colEnd,
-        ref double scale)
+    private static void TransposeScalar(ref float destination, int destinationStride, ref float source, int sourceStride, int rowStart, int rowEnd, int colStart, int colEnd)
     {
-        bool scaled = !Unsafe.IsNullRef(ref scale);
         for (int r = rowStart; r < rowEnd; r++)
         {
             ref float row = ref Unsafe.Add(ref source, (nint)r * sourceStride);
-            for (int c = colStart; c < colEnd; c++)
-            {
-                nint at = (nint)c * destinationStride + r;
-                float value = Unsafe.Add(ref row, c);
-                Unsafe.Add(ref destination, at) = scaled ? (float)(value * Unsafe.Add(ref scale, at)) : value;
-            }
+            for (int c = colStart; c < colEnd; c++) Unsafe.Add(ref destination, (nint)c * destinationStride + r) = Unsafe.Add(ref row, c);
         }
     }
 
-    private static void Transpose16x16(ref float d, int destinationStride, ref float s, int sourceStride, bool add = false)
-        => Transpose16x16(ref d, destinationStride, ref s, sourceStride, add, ref Unsafe.NullRef<double>());
-
     // One 16 × 16 block through registers: 16 loads, 64 shuffles, 16 stores (with `add`, each row is added to what
-    // the destination holds instead; unless `scale` is a null reference, each row is multiplied in double by the same
-    // row of `scale`, laid out as the destination, and rounded once). Stage 1 interleaves pairs of rows by 32-bit lanes, stage 2 by 64-bit
+    // the destination holds instead). Stage 1 interleaves pairs of rows by 32-bit lanes, stage 2 by 64-bit
     // lanes (each 128-bit block then holds a 4 × 4 transposed piece), stages 3 and 4 move the 128-bit blocks into place.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transpose16x16(ref float d, int destinationStride, ref float s, int sourceStride, bool add, ref double scale)
+    private static void Transpose16x16(ref float d, int destinationStride, ref float s, int sourceStride, bool add = false)
     {
-        bool scaled = !Unsafe.IsNullRef(ref scale);
         nint stride = sourceStride;
         Vector512<float> a0 = Vector512.LoadUnsafe(ref s), a1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref s, stride));
         Vector512<float> a2 = Vector512.LoadUnsafe(ref Unsafe.Add(ref s, 2 * stride)), a3 = Vector512.LoadUnsafe(ref Unsafe.Add(ref s, 3 * stride));
@@ -133,36 +111,28 @@ public static partial class Kernels
         Vector512<float> v12 = Avx512F.Shuffle4x128(u8, u12, 0xDD), v13 = Avx512F.Shuffle4x128(u9, u13, 0xDD);
         Vector512<float> v14 = Avx512F.Shuffle4x128(u10, u14, 0xDD), v15 = Avx512F.Shuffle4x128(u11, u15, 0xDD);
 
-        // Each row's scale is `p` further on; without a scale the offsets stay 0, so it stays a null reference.
         nint p = destinationStride;
-        Put(ref d, Avx512F.Shuffle4x128(v0, v8, 0x88), add, ref scale);
-        Put(ref Unsafe.Add(ref d, p), Avx512F.Shuffle4x128(v1, v9, 0x88), add, ref Unsafe.Add(ref scale, scaled ? p : 0));
-        Put(ref Unsafe.Add(ref d, 2 * p), Avx512F.Shuffle4x128(v2, v10, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 2 * p : 0));
-        Put(ref Unsafe.Add(ref d, 3 * p), Avx512F.Shuffle4x128(v3, v11, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 3 * p : 0));
-        Put(ref Unsafe.Add(ref d, 4 * p), Avx512F.Shuffle4x128(v4, v12, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 4 * p : 0));
-        Put(ref Unsafe.Add(ref d, 5 * p), Avx512F.Shuffle4x128(v5, v13, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 5 * p : 0));
-        Put(ref Unsafe.Add(ref d, 6 * p), Avx512F.Shuffle4x128(v6, v14, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 6 * p : 0));
-        Put(ref Unsafe.Add(ref d, 7 * p), Avx512F.Shuffle4x128(v7, v15, 0x88), add, ref Unsafe.Add(ref scale, scaled ? 7 * p : 0));
-        Put(ref Unsafe.Add(ref d, 8 * p), Avx512F.Shuffle4x128(v0, v8, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 8 * p : 0));
-        Put(ref Unsafe.Add(ref d, 9 * p), Avx512F.Shuffle4x128(v1, v9, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 9 * p : 0));
-        Put(ref Unsafe.Add(ref d, 10 * p), Avx512F.Shuffle4x128(v2, v10, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 10 * p : 0));
-        Put(ref Unsafe.Add(ref d, 11 * p), Avx512F.Shuffle4x128(v3, v11, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 11 * p : 0));
-        Put(ref Unsafe.Add(ref d, 12 * p), Avx512F.Shuffle4x128(v4, v12, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 12 * p : 0));
-        Put(ref Unsafe.Add(ref d, 13 * p), Avx512F.Shuffle4x128(v5, v13, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 13 * p : 0));
-        Put(ref Unsafe.Add(ref d, 14 * p), Avx512F.Shuffle4x128(v6, v14, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 14 * p : 0));
-        Put(ref Unsafe.Add(ref d, 15 * p), Avx512F.Shuffle4x128(v7, v15, 0xDD), add, ref Unsafe.Add(ref scale, scaled ? 15 * p : 0));
+        Put(ref d, Avx512F.Shuffle4x128(v0, v8, 0x88), add);
+        Put(ref Unsafe.Add(ref d, p), Avx512F.Shuffle4x128(v1, v9, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 2 * p), Avx512F.Shuffle4x128(v2, v10, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 3 * p), Avx512F.Shuffle4x128(v3, v11, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 4 * p), Avx512F.Shuffle4x128(v4, v12, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 5 * p), Avx512F.Shuffle4x128(v5, v13, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 6 * p), Avx512F.Shuffle4x128(v6, v14, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 7 * p), Avx512F.Shuffle4x128(v7, v15, 0x88), add);
+        Put(ref Unsafe.Add(ref d, 8 * p), Avx512F.Shuffle4x128(v0, v8, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 9 * p), Avx512F.Shuffle4x128(v1, v9, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 10 * p), Avx512F.Shuffle4x128(v2, v10, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 11 * p), Avx512F.Shuffle4x128(v3, v11, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 12 * p), Avx512F.Shuffle4x128(v4, v12, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 13 * p), Avx512F.Shuffle4x128(v5, v13, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 14 * p), Avx512F.Shuffle4x128(v6, v14, 0xDD), add);
+        Put(ref Unsafe.Add(ref d, 15 * p), Avx512F.Shuffle4x128(v7, v15, 0xDD), add);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(ref float destination, Vector512<float> row, bool add) => Put(ref destination, row, add, ref Unsafe.NullRef<double>());
-
-    // With `scale` not a null reference, the row is first multiplied by it in double and rounded once.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(ref float destination, Vector512<float> row, bool add, ref double scale)
-    {
-        if (!Unsafe.IsNullRef(ref scale)) row = Simd512.MultiplyInDouble(row, ref scale, 0);
-        (add ? Vector512.LoadUnsafe(ref destination) + row : row).StoreUnsafe(ref destination);
-    }
+    private static void Put(ref float destination, Vector512<float> row, bool add)
+        => (add ? Vector512.LoadUnsafe(ref destination) + row : row).StoreUnsafe(ref destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Low64(Vector512<float> a, Vector512<float> b) => Avx512F.UnpackLow(a.AsDouble(), b.AsDouble()).AsSingle();

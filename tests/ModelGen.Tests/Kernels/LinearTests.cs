@@ -65,9 +65,31 @@ public sealed class LinearTests
         }
     });
 
+    // Every path of dx = dy · w (groups of 8 rows from 8 rows and 32 outputs, tiles of 4 rows below that) sums each
+    // value from zero in the order of the outputs, one fused multiply-add a term: bit for bit the plain loop below, at
+    // every width, on shapes that end 8-row groups and 2-vector strips early and overlap their last vector.
+    [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
+    public void BackwardInputSumsInTheOrderOfTheOutputsOnEveryPath(int width) => Reference.AtWidth(width, () =>
+    {
+        foreach (var (rows, k, n) in s_shapes.Concat([(8, 256, 256), (9, 40, 32), (24, 48, 40), (64, 256, 256), (15, 17, 64)]))
+        {
+            float[] dy = Reference.Normal(rows * n, 4), w = Reference.Normal(n * k, 2);
+            var dx = new float[rows * k];
+            ModelGen.Kernels.LinearBackwardInput(dx, dy, w, rows, k, n);
+            for (int r = 0; r < rows; r++)
+                for (int i = 0; i < k; i++)
+                {
+                    float sum = 0f;
+                    for (int o = 0; o < n; o++) sum = MathF.FusedMultiplyAdd(dy[r * n + o], w[o * k + i], sum);
+                    Assert.True(BitConverter.SingleToInt32Bits(sum) == BitConverter.SingleToInt32Bits(dx[r * k + i]),
+                        $"dx[{r},{i}] of {rows}×{k}×{n}: {dx[r * k + i]:R}, the loop {sum:R}");
+                }
+        }
+    });
+
     // The input gradient through the GELU this Linear reads is the plain input gradient and then GELU's backward in
-    // place, bit for bit, at every width (the batch shapes multiply as they transpose dx into place, the others after
-    // the product; ThreadingTests checks the same on 2 and 3 threads, where each thread scales its own rows).
+    // place, bit for bit, at every width (groups of 8 rows multiply as they store dx, the others after the product;
+    // ThreadingTests checks the same on 2 and 3 threads, where each thread scales its own rows).
     [Theory, MemberData(nameof(Reference.Widths), MemberType = typeof(Reference))]
     public void BackwardInputThroughGeluIsTheInputGradientThenGeluBackward(int width) => Reference.AtWidth(width, () =>
     {
