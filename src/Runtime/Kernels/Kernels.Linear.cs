@@ -567,11 +567,24 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>The 8 rows of a group from its first; past the batch's last row it repeats that one.</summary>
-    private readonly struct GroupRows(int r0, int last)
+    /// <summary>
+    /// The 8 rows of a group from its first (past the batch's last row it repeats that one), and where each row of dy
+    /// starts. A tile binds the rows of dy to locals before its loop, so that they stay in registers.
+    /// </summary>
+    private readonly unsafe ref struct GroupRows
     {
-        public readonly int R0 = r0, R1 = Math.Min(r0 + 1, last), R2 = Math.Min(r0 + 2, last), R3 = Math.Min(r0 + 3, last),
-            R4 = Math.Min(r0 + 4, last), R5 = Math.Min(r0 + 5, last), R6 = Math.Min(r0 + 6, last), R7 = Math.Min(r0 + 7, last);
+        public readonly int R0, R1, R2, R3, R4, R5, R6, R7;
+        public readonly ref float Dy0, Dy1, Dy2, Dy3, Dy4, Dy5, Dy6, Dy7;
+
+        public GroupRows(GradientProduct* p, int r0)
+        {
+            int last = p->Shape.Rows - 1, n = p->Shape.N;
+            (R0, R1, R2, R3) = (r0, Math.Min(r0 + 1, last), Math.Min(r0 + 2, last), Math.Min(r0 + 3, last));
+            (R4, R5, R6, R7) = (Math.Min(r0 + 4, last), Math.Min(r0 + 5, last), Math.Min(r0 + 6, last), Math.Min(r0 + 7, last));
+            ref float dy = ref *p->Dy;
+            Dy0 = ref Row(ref dy, R0, n); Dy1 = ref Row(ref dy, R1, n); Dy2 = ref Row(ref dy, R2, n); Dy3 = ref Row(ref dy, R3, n);
+            Dy4 = ref Row(ref dy, R4, n); Dy5 = ref Row(ref dy, R5, n); Dy6 = ref Row(ref dy, R6, n); Dy7 = ref Row(ref dy, R7, n);
+        }
     }
 
     // dx[r, c .. c + 2W) for the group's 8 rows.
@@ -580,10 +593,8 @@ public static partial class Kernels
         where TS : ISimd<TVec> where TVec : struct
     {
         int k = p->Shape.K, n = p->Shape.N;
-        var rows = new GroupRows(r0, p->Shape.Rows - 1);
-        ref float dy = ref *p->Dy;
-        ref float g0 = ref Row(ref dy, rows.R0, n), g1 = ref Row(ref dy, rows.R1, n), g2 = ref Row(ref dy, rows.R2, n), g3 = ref Row(ref dy, rows.R3, n);
-        ref float g4 = ref Row(ref dy, rows.R4, n), g5 = ref Row(ref dy, rows.R5, n), g6 = ref Row(ref dy, rows.R6, n), g7 = ref Row(ref dy, rows.R7, n);
+        var rows = new GroupRows(p, r0);
+        ref float g0 = ref rows.Dy0, g1 = ref rows.Dy1, g2 = ref rows.Dy2, g3 = ref rows.Dy3, g4 = ref rows.Dy4, g5 = ref rows.Dy5, g6 = ref rows.Dy6, g7 = ref rows.Dy7;
         ref float wc = ref p->Other[c];
         nuint v1 = (nuint)TS.Count;
         TVec a00 = TS.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
@@ -626,10 +637,8 @@ public static partial class Kernels
         where TS : ISimd<TVec> where TVec : struct
     {
         int k = p->Shape.K, n = p->Shape.N;
-        var rows = new GroupRows(r0, p->Shape.Rows - 1);
-        ref float dy = ref *p->Dy;
-        ref float g0 = ref Row(ref dy, rows.R0, n), g1 = ref Row(ref dy, rows.R1, n), g2 = ref Row(ref dy, rows.R2, n), g3 = ref Row(ref dy, rows.R3, n);
-        ref float g4 = ref Row(ref dy, rows.R4, n), g5 = ref Row(ref dy, rows.R5, n), g6 = ref Row(ref dy, rows.R6, n), g7 = ref Row(ref dy, rows.R7, n);
+        var rows = new GroupRows(p, r0);
+        ref float g0 = ref rows.Dy0, g1 = ref rows.Dy1, g2 = ref rows.Dy2, g3 = ref rows.Dy3, g4 = ref rows.Dy4, g5 = ref rows.Dy5, g6 = ref rows.Dy6, g7 = ref rows.Dy7;
         ref float wc = ref p->Other[c];
         TVec a0 = TS.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         for (nuint o = 0; o < (nuint)n; o++)
