@@ -520,8 +520,9 @@ public static partial class Kernels
     // for the batch form, which transposed dy and dx through scratch (a Stopwatch loop, one thread; 17.0 against 18.4
     // at 32 rows, 8.3 against 15.2 at 16). With `scale`, each value is multiplied by its scale in double as it is
     // stored. Fewer than 8 rows (a batch of one) or fewer than 32 outputs (a classification head, where the groups'
-    // short loops cost more than they save): tiles of 4 rows × 4 vectors, threads splitting the column units, and the
-    // scale in a pass of its own. Returns whether it multiplied dx by `scale`.
+    // short loops cost more than they save): tiles of 4 rows × 4 vectors, threads splitting the column units (the last,
+    // overlapping vector may run on another thread than the one before it; both store the same values in the lanes they
+    // share), and the scale in a pass of its own. Returns whether it multiplied dx by `scale`.
     private static unsafe bool InputGradientTiles<TS, TVec>(ref float dx, ref float dy, ref float w, Shape shape, ref double scale)
         where TS : ISimd<TVec> where TVec : struct
     {
