@@ -59,7 +59,7 @@ internal static class StepProfile
             double kernels = times.Total.TotalMicroseconds / Steps, step = Stopwatch.GetElapsedTime(0, stepTicks).TotalMicroseconds / Steps;
             double batch = Stopwatch.GetElapsedTime(0, gather).TotalMicroseconds / Steps;
             // The step's own clock against the sum of its kernel calls: the difference is what runs between the calls.
-            Console.WriteLine(string.Create(c, $"one step, {threads} thread{(threads == 1 ? "" : "s")}: {kernels:F0} µs in its kernel calls ({step:F1} µs by the clock), and {batch:F1} µs to gather the batch"));
+            Console.WriteLine(string.Create(c, $"one step, {threads} thread{(threads == 1 ? "" : "s")}: {kernels:F1} µs in its kernel calls ({step:F1} µs by the clock), and {batch:F1} µs to gather the batch"));
             var parts = new Dictionary<string, double>();
             for (int i = 0; i < times.Sites.Count; i++)
             {
